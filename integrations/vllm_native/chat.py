@@ -1,0 +1,275 @@
+"""The one entry point the adapters call: a chat request in, events (or a final message) out.
+
+Example (a scripted engine stands in for vLLM; with ``model=...`` the real engine runs):
+    >>> from vllm_native.testing import ScriptedEngine
+    >>> from vllm_native.types import ChatRequest, ToolCallDelta
+    >>> tools = [{"type": "function", "function": {"name": "add", "parameters": {"type": "object"}}}]
+    >>> client = ChatClient(engine=ScriptedEngine(
+    ...     ['<tool_call>{"name": "add", "arguments": {"a": 1}}</tool_call>']), tool_parser="hermes")
+    >>> events = list(client.stream(ChatRequest([{"role": "user", "content": "1+?"}], tools=tools)))
+    >>> [e.name for e in events if isinstance(e, ToolCallDelta) and e.name]
+    ['add']
+    >>> events[-1].message.tool_calls[0].arguments, events[-1].reason
+    ({'a': 1}, 'function_call')
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from .engine import Engine, EngineDelta, EngineError, RenderedPrompt, get_engine
+from .formats import detect_format, get_format
+from .formats.reasoning import ReasoningSplitter
+from .render import check_prompt_length, render_request
+from .sampling import build_sampling_params
+from .stream import StreamAssembler
+from .tool_choice import plan_turn
+from .types import (
+    ChatEvent,
+    ChatMessage,
+    ChatRequest,
+    Finish,
+    SamplingOptions,
+    TextDelta,
+    Usage,
+)
+
+DEFAULT_ENGINE_ARGS: dict[str, Any] = {"max_model_len": 4096}
+"""Engine arguments used with the default model when the caller gives none."""
+
+_NO_REASONING = ("none", "off", "")
+
+
+@dataclass
+class _Turn:
+    deltas: Iterator[EngineDelta] | AsyncIterator[EngineDelta]
+    assembler: StreamAssembler
+
+
+class ChatClient:
+    """Runs chat turns on one engine: shared by configuration, started on first use.
+
+    ``model`` is a path or hub id (``None``: the prepared default model); ``engine_args`` are
+    vLLM's own engine arguments, untouched. ``engine`` passes an explicit engine instead (e.g.
+    :class:`vllm_native.testing.ScriptedEngine`). ``tool_parser`` names a tool-call format as
+    vLLM's ``--tool-call-parser`` does (``None``: detected from the chat template);
+    ``reasoning_parser`` turns ``<think>`` splitting on (any name) or off (``"none"``; ``None``:
+    on when the chat template mentions ``<think>``).
+    """
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        engine: Engine | None = None,
+        engine_args: Mapping[str, Any] | None = None,
+        tool_parser: str | None = None,
+        reasoning_parser: str | None = None,
+    ) -> None:
+        if engine is not None and (model is not None or engine_args):
+            raise ValueError("pass either engine= or model=/engine_args=, not both")
+        if tool_parser is not None:
+            get_format(tool_parser)  # fail now on unknown names
+        self._engine = engine
+        self._model = model
+        self._engine_args = dict(engine_args or {})
+        self.tool_parser = tool_parser
+        self.reasoning_parser = reasoning_parser
+
+    # -- engine -------------------------------------------------------------------------------
+    @property
+    def engine(self) -> Engine:
+        """The engine (created, not started, on first access)."""
+        if self._engine is None:
+            from .models import resolve_model
+
+            args = self._engine_args or (DEFAULT_ENGINE_ARGS if self._model is None else {})
+            self._engine = get_engine(resolve_model(self._model), args)
+        return self._engine
+
+    @property
+    def model_name(self) -> str:
+        if self._engine is None and self._model is not None:
+            return _short_name(self._model)
+        return _short_name(self.engine.model_name)
+
+    @property
+    def context_window(self) -> int:
+        return int(self.engine.max_model_len)
+
+    def close(self) -> None:
+        """Shut the engine down (a shared engine is shut for every user; the next request
+        starts it again)."""
+        if self._engine is not None:
+            self._engine.close()
+
+    # -- chat -----------------------------------------------------------------------------------
+    def stream(self, request: ChatRequest) -> Iterator[ChatEvent]:
+        """Events of one turn; leaving the loop early aborts the request in the engine."""
+        turn = self._start(request, self.engine.stream)
+        return self._events(turn)
+
+    def chat(self, request: ChatRequest) -> ChatMessage:
+        return _final(self.stream(request))
+
+    def chat_batch(self, requests: Sequence[ChatRequest]) -> list[ChatMessage]:
+        """All requests are submitted to the engine together (continuous batching)."""
+        turns = [self._start(r, self.engine.stream) for r in requests]
+        if len(turns) <= 1:
+            return [_final(self._events(t)) for t in turns]
+        with ThreadPoolExecutor(max_workers=len(turns)) as pool:
+            return list(pool.map(lambda t: _final(self._events(t)), turns))
+
+    async def astream(self, request: ChatRequest) -> AsyncIterator[ChatEvent]:
+        """Async events of one turn; cancelling the task aborts the request in the engine."""
+        turn = await self._astart(request)
+        async for event in self._aevents(turn):
+            yield event
+
+    async def achat(self, request: ChatRequest) -> ChatMessage:
+        return await _afinal(self.astream(request))
+
+    async def achat_batch(self, requests: Sequence[ChatRequest]) -> list[ChatMessage]:
+        turns = [await self._astart(r) for r in requests]
+        return list(await asyncio.gather(*(_afinal(self._aevents(t)) for t in turns)))
+
+    # -- completion -----------------------------------------------------------------------------
+    def complete_stream(
+        self, prompt: str, sampling: SamplingOptions
+    ) -> Iterator[TextDelta | Finish]:
+        """A raw completion of ``prompt`` (no chat template)."""
+        turn = self._start_text(prompt, sampling, self.engine.stream)
+        return self._events(turn)  # type: ignore[return-value]
+
+    async def acomplete_stream(
+        self, prompt: str, sampling: SamplingOptions
+    ) -> AsyncIterator[TextDelta | Finish]:
+        engine = self.engine
+        turn = await asyncio.get_running_loop().run_in_executor(
+            None, self._start_text, prompt, sampling, engine.astream
+        )
+        async for event in self._aevents(turn):
+            yield event  # type: ignore[misc]
+
+    def complete_batch(
+        self, prompts: Sequence[str], sampling: SamplingOptions
+    ) -> list[ChatMessage]:
+        turns = [self._start_text(p, sampling, self.engine.stream) for p in prompts]
+        if len(turns) <= 1:
+            return [_final(self._events(t)) for t in turns]
+        with ThreadPoolExecutor(max_workers=len(turns)) as pool:
+            return list(pool.map(lambda t: _final(self._events(t)), turns))
+
+    # -- internals ------------------------------------------------------------------------------
+    def _prepare(self, request: ChatRequest) -> tuple[RenderedPrompt, Any, StreamAssembler]:
+        engine = self.engine
+        fmt = get_format(self.tool_parser or detect_format(engine.chat_template()))
+        plan = plan_turn(
+            request.tools,
+            request.tool_choice,
+            fmt=fmt,
+            parallel_tool_calls=request.parallel_tool_calls,
+            strict=request.strict,
+            response_format=request.response_format,
+        )
+        prompt = render_request(engine, request)
+        keep_special = bool(set(fmt.special_markers) & engine.special_tokens())
+        params = build_sampling_params(
+            request.sampling,
+            prompt_tokens=prompt.num_tokens,
+            max_model_len=engine.max_model_len,
+            structured=plan.structured,
+            skip_special_tokens=not keep_special,
+        )
+        assembler = StreamAssembler(
+            plan.new_parser() if plan.new_parser else None,
+            tool_names=plan.tool_names,
+            max_calls=None if request.parallel_tool_calls else 1,
+            reasoning=self._reasoning(prompt),
+            tool_finish_reason=request.tool_finish_reason,
+            model_name=self.model_name,
+        )
+        return prompt, params, assembler
+
+    def _reasoning(self, prompt: RenderedPrompt) -> ReasoningSplitter | None:
+        name = self.reasoning_parser
+        if name is not None and name.lower() in _NO_REASONING:
+            return None
+        template = self.engine.chat_template() or ""
+        if name is None and "<think>" not in template:
+            return None
+        opened = (prompt.text or "").rstrip().endswith("<think>")
+        return ReasoningSplitter(starts_in_reasoning=opened)
+
+    def _start(self, request: ChatRequest, open_stream: Any) -> _Turn:
+        prompt, params, assembler = self._prepare(request)
+        return _Turn(open_stream(prompt, params), assembler)
+
+    async def _astart(self, request: ChatRequest) -> _Turn:
+        engine = self.engine
+        if _is_started(engine):
+            prompt, params, assembler = self._prepare(request)
+        else:  # starting vLLM takes a while: keep the caller's loop responsive
+            loop = asyncio.get_running_loop()
+            prompt, params, assembler = await loop.run_in_executor(None, self._prepare, request)
+        return _Turn(engine.astream(prompt, params), assembler)
+
+    def _start_text(self, prompt_text: str, sampling: SamplingOptions, open_stream: Any) -> _Turn:
+        engine = self.engine
+        if not isinstance(prompt_text, str) or not prompt_text:
+            raise ValueError("prompt must be a non-empty string")
+        prompt = engine.render_text(prompt_text)
+        check_prompt_length(prompt, engine.max_model_len)
+        params = build_sampling_params(
+            sampling, prompt_tokens=prompt.num_tokens, max_model_len=engine.max_model_len
+        )
+        return _Turn(open_stream(prompt, params), StreamAssembler(None, model_name=self.model_name))
+
+    def _events(self, turn: _Turn) -> Iterator[ChatEvent]:
+        last: EngineDelta | None = None
+        for delta in turn.deltas:  # type: ignore[union-attr]
+            last = delta
+            yield from turn.assembler.feed(delta.text)
+        yield from turn.assembler.finish(*_ending(last))
+
+    async def _aevents(self, turn: _Turn) -> AsyncIterator[ChatEvent]:
+        last: EngineDelta | None = None
+        async for delta in turn.deltas:  # type: ignore[union-attr]
+            last = delta
+            for event in turn.assembler.feed(delta.text):
+                yield event
+        for event in turn.assembler.finish(*_ending(last)):
+            yield event
+
+
+def _ending(last: EngineDelta | None) -> tuple[str, Usage]:
+    if last is None or last.finish_reason is None:
+        raise EngineError("the engine stream ended without a finish reason")
+    return last.finish_reason, Usage(last.prompt_tokens, last.completion_tokens)
+
+
+def _final(events: Iterable[ChatEvent]) -> ChatMessage:
+    for event in events:
+        if isinstance(event, Finish):
+            return event.message
+    raise EngineError("the stream ended without a Finish event")
+
+
+async def _afinal(events: AsyncIterator[ChatEvent]) -> ChatMessage:
+    async for event in events:
+        if isinstance(event, Finish):
+            return event.message
+    raise EngineError("the stream ended without a Finish event")
+
+
+def _is_started(engine: Engine) -> bool:
+    return bool(getattr(engine, "started", True))
+
+
+def _short_name(model: str) -> str:
+    return os.path.basename(model.rstrip("/")) if os.path.isdir(model) else model

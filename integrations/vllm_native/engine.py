@@ -1,0 +1,445 @@
+"""One vLLM engine per configuration: shared, lazily started, usable from any thread or loop.
+
+The engine is vLLM's ``AsyncLLM`` (v1) with delta outputs. It lives on a daemon thread with its own
+event loop; sync callers read its deltas from a queue, async callers get them bridged into their own
+loop. Library code never calls ``asyncio.run``, so everything also works inside Jupyter.
+
+Example:
+    >>> engine = get_engine("/path/to/model", {"max_model_len": 2048})  # doctest: +SKIP
+    >>> for delta in engine.stream(engine.render([{"role": "user", "content": "Hi"}]), params):
+    ...     print(delta.text, end="")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import json
+import os
+import queue
+import sys
+import threading
+import uuid
+from collections.abc import AsyncIterator, Iterator, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from .types import Message, ToolSpec
+
+CPU_DEFAULT_KV_CACHE_GIB = "1"
+
+
+class EngineError(RuntimeError):
+    """The engine aborted or failed a request (never reported as a finish reason)."""
+
+
+@dataclass(frozen=True)
+class EngineDelta:
+    """What the engine produced since the previous delta of one request."""
+
+    text: str
+    token_ids: tuple[int, ...] = ()
+    finish_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass
+class RenderedPrompt:
+    """A prompt ready for the engine, plus what it was made from (for inspection and tests)."""
+
+    token_ids: list[int] | None
+    text: str | None
+    messages: list[Message] = field(default_factory=list)
+    tools: list[ToolSpec] | None = None
+
+    @property
+    def num_tokens(self) -> int:
+        if self.token_ids is not None:
+            return len(self.token_ids)
+        return len((self.text or "").split())
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What the chat layer needs from an engine; ``VllmEngine`` and ``ScriptedEngine`` provide it."""
+
+    @property
+    def model_name(self) -> str: ...
+
+    @property
+    def max_model_len(self) -> int: ...
+
+    def chat_template(self) -> str | None: ...
+
+    def special_tokens(self) -> frozenset[str]: ...
+
+    def render(
+        self,
+        messages: list[Message],
+        tools: list[ToolSpec] | None = None,
+        chat_template_kwargs: Mapping[str, Any] | None = None,
+    ) -> RenderedPrompt: ...
+
+    def render_text(self, prompt: str) -> RenderedPrompt: ...
+
+    def stream(self, prompt: RenderedPrompt, params: Any) -> Iterator[EngineDelta]: ...
+
+    def astream(self, prompt: RenderedPrompt, params: Any) -> AsyncIterator[EngineDelta]: ...
+
+    def close(self) -> None: ...
+
+
+_DONE = object()
+
+
+def _check_main_guard() -> None:
+    """vLLM starts its engine in a spawned process, which re-imports the user's script: without an
+    ``if __name__ == "__main__":`` guard that would start engines recursively."""
+    main = sys.modules.get("__main__")
+    if getattr(main, "__name__", "") == "__mp_main__":
+        raise RuntimeError(
+            "vLLM was started while a child process was importing your script. Put the code that "
+            'uses the model under `if __name__ == "__main__":` (vLLM spawns its engine process, '
+            "which re-imports the main module)."
+        )
+
+
+class VllmEngine:
+    """A lazily started ``AsyncLLM`` on its own thread and event loop.
+
+    Prefer :func:`get_engine`, which shares one engine per configuration. ``engine_args`` are
+    vLLM's own ``AsyncEngineArgs`` fields, passed through untouched (``tensor_parallel_size``,
+    ``pipeline_parallel_size``, ``data_parallel_size``, ``distributed_executor_backend="ray"``,
+    ``dtype``, ``max_model_len``, ``quantization`` ...). On CPU, ``dtype="float32"`` and a 1 GiB
+    KV cache (``VLLM_CPU_KVCACHE_SPACE``) apply only when the user gave none.
+
+    >>> engine = VllmEngine("/path/to/model", {"max_model_len": 2048})  # instant  # doctest: +SKIP
+    >>> engine.close()  # doctest: +SKIP
+    """
+
+    def __init__(self, model: str, engine_args: Mapping[str, Any] | None = None) -> None:
+        self.model = model
+        self.engine_args = dict(engine_args or {})
+        self._lock = threading.Lock()
+        self._llm: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._tokenizer: Any = None
+        self._max_model_len = 0
+        self._closed = False
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    @property
+    def started(self) -> bool:
+        return self._llm is not None
+
+    def start(self) -> VllmEngine:
+        """Start the engine now (normally the first request does it)."""
+        with self._lock:
+            if self._llm is None:
+                self._start_locked()
+        return self
+
+    def _start_locked(self) -> None:
+        _check_main_guard()
+        from vllm.engine.arg_utils import AsyncEngineArgs
+        from vllm.platforms import current_platform
+        from vllm.sampling_params import RequestOutputKind  # noqa: F401  (fail early if vLLM is broken)
+        from vllm.v1.engine.async_llm import AsyncLLM
+
+        args = dict(self.engine_args)
+        if current_platform.is_cpu():
+            args.setdefault("dtype", "float32")
+            os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", CPU_DEFAULT_KV_CACHE_GIB)
+        if not os.path.exists(self.model) and (self.model.startswith(("/", ".", "~"))):
+            raise FileNotFoundError(
+                f"Model path {self.model!r} does not exist. Pass an existing folder with a "
+                "Hugging Face model (config.json, safetensors) or a hub id."
+            )
+        if self.model.endswith(".gguf"):
+            raise ValueError(
+                f"{self.model!r} is a GGUF file, which vLLM 0.32 cannot load. Convert it to a "
+                "safetensors folder first (see `python -m vllm_native.models prepare --help`)."
+            )
+        loop = asyncio.new_event_loop()
+        ready: Future[None] = Future()
+
+        def run_loop() -> None:
+            asyncio.set_event_loop(loop)
+            loop.call_soon(ready.set_result, None)
+            loop.run_forever()
+
+        thread = threading.Thread(target=run_loop, name="vllm-native-engine", daemon=True)
+        thread.start()
+        ready.result()
+
+        async def build() -> Any:
+            return AsyncLLM.from_engine_args(AsyncEngineArgs(model=self.model, **args))
+
+        try:
+            llm = asyncio.run_coroutine_threadsafe(build(), loop).result()
+        except BaseException:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=5)
+            raise
+        self._loop, self._thread, self._llm = loop, thread, llm
+        self._tokenizer = llm.get_tokenizer()
+        self._max_model_len = int(llm.model_config.max_model_len)
+        self._closed = False
+
+    def close(self) -> None:
+        """Shut the engine down and stop its thread; leaves no engine process behind.
+        Closing twice is harmless; a later request starts a fresh engine."""
+        with self._lock:
+            llm, loop, thread = self._llm, self._loop, self._thread
+            self._llm = self._loop = self._thread = None
+            self._closed = True
+            if llm is None:
+                return
+            try:
+                if loop is not None:  # stop reading outputs first: a dying engine is expected now
+                    asyncio.run_coroutine_threadsafe(_stop_output_handler(llm), loop).result(10)
+                llm.shutdown()
+            finally:
+                # AsyncLLM.__del__ calls shutdown() again, possibly at interpreter exit when
+                # its module globals are gone ("'NoneType' object is not callable"): done already.
+                llm.shutdown = _already_shut_down
+                if loop is not None:
+                    loop.call_soon_threadsafe(loop.stop)
+                if thread is not None:
+                    thread.join(timeout=10)
+
+    def __enter__(self) -> VllmEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- information --------------------------------------------------------------------------
+    @property
+    def model_name(self) -> str:
+        return str(self.engine_args.get("served_model_name") or self.model)
+
+    @property
+    def max_model_len(self) -> int:
+        self.start()
+        return self._max_model_len
+
+    @property
+    def tokenizer(self) -> Any:
+        self.start()
+        return self._tokenizer
+
+    @property
+    def num_unfinished_requests(self) -> int:
+        """Requests the engine is still running (0 when idle or not started)."""
+        llm = self._llm
+        return 0 if llm is None else int(llm.get_num_unfinished_requests())
+
+    def chat_template(self) -> str | None:
+        template = getattr(self.tokenizer, "chat_template", None)
+        return template if isinstance(template, str) else None
+
+    def special_tokens(self) -> frozenset[str]:
+        tok = self.tokenizer
+        names = set(getattr(tok, "all_special_tokens", []) or [])
+        added = getattr(tok, "get_added_vocab", None)
+        if callable(added):
+            names.update(added().keys())
+        return frozenset(names)
+
+    # -- rendering ------------------------------------------------------------------------------
+    def render(
+        self,
+        messages: list[Message],
+        tools: list[ToolSpec] | None = None,
+        chat_template_kwargs: Mapping[str, Any] | None = None,
+    ) -> RenderedPrompt:
+        """Messages + tools -> prompt token ids, through vLLM's own chat-template renderer
+        (sandboxed Jinja, the model's template, vLLM's message normalisation)."""
+        from vllm.renderers.params import ChatParams
+
+        self.start()
+        kwargs: dict[str, Any] = {"add_generation_prompt": True, **(chat_template_kwargs or {})}
+        if tools:
+            kwargs["tools"] = tools
+        params = ChatParams(chat_template_kwargs=kwargs)
+        _, prompt = self._llm.renderer.render_messages(messages, params)
+        ids = prompt.get("prompt_token_ids")
+        text = prompt.get("prompt")
+        if text is None and ids is not None:
+            text = self._tokenizer.decode(ids)
+        return RenderedPrompt(
+            token_ids=list(ids) if ids is not None else None,
+            text=text,
+            messages=messages,
+            tools=tools,
+        )
+
+    def render_text(self, prompt: str) -> RenderedPrompt:
+        """A raw completion prompt (no chat template)."""
+        ids = self.tokenizer.encode(prompt)
+        return RenderedPrompt(token_ids=list(ids), text=prompt)
+
+    # -- generation -----------------------------------------------------------------------------
+    async def _generate(self, prompt: RenderedPrompt, params: Any) -> AsyncIterator[EngineDelta]:
+        from vllm.inputs import TokensPrompt
+
+        if prompt.token_ids is not None:
+            engine_prompt: Any = TokensPrompt(prompt_token_ids=prompt.token_ids)
+        else:
+            engine_prompt = prompt.text
+        request_id = f"vllm-native-{uuid.uuid4().hex}"
+        completion_tokens = 0
+        async for out in self._llm.generate(engine_prompt, params, request_id):
+            if not out.outputs:
+                continue
+            o = out.outputs[0]
+            completion_tokens += len(o.token_ids)
+            prompt_tokens = len(out.prompt_token_ids or ())
+            finish = o.finish_reason if out.finished else None
+            if out.finished and finish is None:
+                finish = "abort"
+            if finish in ("abort", "error"):
+                raise EngineError(f"the engine ended request {request_id} with {finish!r}")
+            yield EngineDelta(o.text, tuple(o.token_ids), finish, prompt_tokens, completion_tokens)
+
+    def stream(self, prompt: RenderedPrompt, params: Any) -> Iterator[EngineDelta]:
+        """Sync iterator over deltas; leaving it early aborts the request in the engine."""
+        self.start()
+        loop = self._loop
+        assert loop is not None
+        out: queue.Queue[Any] = queue.Queue()
+
+        async def pump() -> None:
+            try:
+                async for delta in self._generate(prompt, params):
+                    out.put(delta)
+            except BaseException as exc:  # delivered to the reader, re-raised there
+                out.put(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+            else:
+                out.put(_DONE)
+
+        future = asyncio.run_coroutine_threadsafe(pump(), loop)
+        finished = False
+        try:
+            while True:
+                item = out.get()
+                if item is _DONE:
+                    finished = True
+                    return
+                if isinstance(item, BaseException):
+                    finished = True
+                    raise _as_engine_error(item)
+                yield item
+        finally:
+            if not finished:
+                future.cancel()  # cancels generate(), which aborts the request in the engine
+
+    async def astream(self, prompt: RenderedPrompt, params: Any) -> AsyncIterator[EngineDelta]:
+        """Async iterator over deltas in the caller's loop; cancelling it aborts the request."""
+        await asyncio.get_running_loop().run_in_executor(None, self.start)
+        loop = self._loop
+        assert loop is not None
+        caller = asyncio.get_running_loop()
+        out: asyncio.Queue[Any] = asyncio.Queue()
+
+        def deliver(item: Any) -> None:
+            caller.call_soon_threadsafe(out.put_nowait, item)
+
+        async def pump() -> None:
+            try:
+                async for delta in self._generate(prompt, params):
+                    deliver(delta)
+            except BaseException as exc:
+                deliver(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+            else:
+                deliver(_DONE)
+
+        future = asyncio.run_coroutine_threadsafe(pump(), loop)
+        finished = False
+        try:
+            while True:
+                item = await out.get()
+                if item is _DONE:
+                    finished = True
+                    return
+                if isinstance(item, BaseException):
+                    finished = True
+                    raise _as_engine_error(item)
+                yield item
+        finally:
+            if not finished:
+                future.cancel()
+
+
+async def _stop_output_handler(llm: Any) -> None:
+    handler = getattr(llm, "output_handler", None)
+    if handler is not None and not handler.done():
+        handler.cancel()
+        with contextlib.suppress(BaseException):
+            await handler
+    llm.output_handler = None
+
+
+def _already_shut_down(*args: Any, **kwargs: Any) -> None:
+    """Replaces ``AsyncLLM.shutdown`` once the engine is shut down."""
+
+
+def _as_engine_error(exc: BaseException) -> BaseException:
+    if isinstance(exc, (EngineError, ValueError)):
+        return exc
+    if isinstance(exc, asyncio.CancelledError):
+        return EngineError("the engine request was cancelled")
+    name = type(exc).__name__
+    if name in ("VLLMValidationError",):
+        return ValueError(str(exc))
+    err = EngineError(f"the engine failed: {name}: {exc}")
+    err.__cause__ = exc
+    return err
+
+
+# -- the shared registry ------------------------------------------------------------------------
+_REGISTRY: dict[str, VllmEngine] = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+def engine_key(model: str, engine_args: Mapping[str, Any] | None) -> str:
+    """The configuration key under which engines are shared."""
+    return json.dumps([model, dict(engine_args or {})], sort_keys=True, default=repr)
+
+
+def get_engine(model: str, engine_args: Mapping[str, Any] | None = None) -> VllmEngine:
+    """The shared engine for this configuration (created, not started, on first ask).
+
+    >>> get_engine("m", {"max_model_len": 64}) is get_engine("m", {"max_model_len": 64})
+    True
+    """
+    key = engine_key(model, engine_args)
+    with _REGISTRY_LOCK:
+        engine = _REGISTRY.get(key)
+        if engine is None:
+            engine = _REGISTRY[key] = VllmEngine(model, engine_args)
+        return engine
+
+
+def shared_engines() -> list[VllmEngine]:
+    """Engines created through :func:`get_engine` (started or not)."""
+    with _REGISTRY_LOCK:
+        return list(_REGISTRY.values())
+
+
+def close_all() -> None:
+    """Shut every shared engine down (also run at interpreter exit)."""
+    for engine in shared_engines():
+        engine.close()
+
+
+atexit.register(close_all)

@@ -1,0 +1,53 @@
+"""Tool-call formats: one module per format, looked up by vLLM's ``--tool-call-parser`` names.
+
+Example:
+    >>> get_format("hermes").name
+    'hermes'
+"""
+
+from __future__ import annotations
+
+from .base import ToolCallFormat
+from .hermes import HermesFormat
+
+_FORMATS: dict[str, type[ToolCallFormat]] = {
+    "hermes": HermesFormat,
+    "qwen2_5": HermesFormat,
+    "qwen3": HermesFormat,
+}
+
+
+def available_formats() -> list[str]:
+    """Names accepted by :func:`get_format` (our own parsers)."""
+    return sorted(_FORMATS)
+
+
+def get_format(name: str) -> ToolCallFormat:
+    """The format called ``name`` (vLLM's ``--tool-call-parser`` spelling)."""
+    try:
+        return _FORMATS[name]()
+    except KeyError:
+        raise ValueError(f"Unknown tool_parser {name!r}; ours are {available_formats()}") from None
+
+
+def detect_format(chat_template: str | None) -> str:
+    """Guess the tool-call format from a chat template's markers (``hermes`` when unsure).
+
+    >>> detect_format("... <tool_call> ...")
+    'hermes'
+    """
+    template = chat_template or ""
+    for marker, name in _DETECTION:
+        if marker in template and name in _FORMATS:
+            return name
+    return "hermes"
+
+
+_DETECTION: list[tuple[str, str]] = [
+    ("<function=", "qwen3_coder"),
+    ("<tool_call>", "hermes"),
+    ("<｜tool▁sep｜>", "deepseek_v3"),
+    ("[TOOL_CALLS]", "mistral"),
+    ("<|python_tag|>", "llama3_json"),
+    ("<|python_start|>", "pythonic"),
+]

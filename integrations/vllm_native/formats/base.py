@@ -1,0 +1,186 @@
+"""What every tool-call format provides: an incremental parser that turns model text into pieces.
+
+A format parser is fed the model's visible text (reasoning already split off) delta by delta and
+returns only *pieces that can no longer change*: text that might still turn into a marker is held
+back until it is decided. The stream assembler (``vllm_native.stream``) turns pieces into events,
+assigns call ids and validates the finished calls; a parser never raises on model output.
+
+Pieces, in order, for one call: ``CallStart(name)``, any number of ``CallArgs(fragment)``, then
+``CallEnd()``. The fragments of one call concatenate to the raw arguments JSON text exactly as the
+model wrote it (stripped of surrounding whitespace). A call region that cannot be understood at all
+is a single ``BadCall(raw, error)``; it is never dropped.
+
+Example (with the Hermes format):
+    >>> from vllm_native.formats import get_format
+    >>> p = get_format("hermes").new_parser()
+    >>> p.feed('Hi <tool_call>{"name": "f", "arguments": {"a": 1}}</tool_call>') + p.close()
+    [Text(text='Hi '), CallStart(name='f'), CallArgs(fragment='{"a": 1}'), CallEnd(complete=True)]
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Text:
+    """Visible content."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class CallStart:
+    """A new tool call begins; its name is known."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class CallArgs:
+    """The next fragment of the current call's arguments JSON text."""
+
+    fragment: str
+
+
+@dataclass(frozen=True)
+class CallEnd:
+    """The current call is over. ``complete=False`` when the stream ended inside it (truncation)."""
+
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class BadCall:
+    """A call region that could not be parsed: kept with its raw text, never dropped."""
+
+    raw: str
+    error: str
+    name: str | None = None
+
+
+Piece = Text | CallStart | CallArgs | CallEnd | BadCall
+
+
+class FormatParser(ABC):
+    """Incremental parser for one response. Feed deltas, then ``close()`` once.
+
+    Cost per fed character must not grow with the length of the message (no re-parsing of the
+    whole text on every delta).
+    """
+
+    @abstractmethod
+    def feed(self, text: str) -> list[Piece]:
+        """Consume ``text`` and return the pieces that are now final."""
+
+    @abstractmethod
+    def close(self) -> list[Piece]:
+        """End of stream: flush held-back text; an unfinished call ends with ``CallEnd(False)``
+        (or becomes a ``BadCall`` when its name was never known)."""
+
+
+class ToolCallFormat(ABC):
+    """A tool-call format: its name (as vLLM's ``--tool-call-parser``) and a parser factory."""
+
+    name: ClassVar[str]
+    special_markers: ClassVar[tuple[str, ...]] = ()
+    """Markers that are special tokens in the models using this format; when present, generation
+    must keep special tokens (``skip_special_tokens=False``) so the markers survive detokenisation."""
+
+    @abstractmethod
+    def new_parser(self) -> FormatParser:
+        """A fresh parser for one response."""
+
+    def call_structure(self, name: str) -> tuple[str, str] | None:
+        """``(begin, end)`` text around one call's arguments JSON for ``name``, for structured
+        outputs (vLLM structural tags) that force the arguments to match the tool's schema.
+        ``None`` when the format cannot be expressed that way."""
+        return None
+
+    def render_call(self, name: str, arguments: dict[str, Any]) -> str:
+        """The text the model writes for one call (used by tests and the scripted engine)."""
+        raise NotImplementedError(f"{self.name} cannot render calls")
+
+
+class JsonValueScanner:
+    """Finds where one JSON value ends in a stream of characters, in O(1) per character.
+
+    Feed text; ``feed`` returns how many characters of it belong to the value, or ``None`` when
+    all of them do and the value is not over yet. Tracks strings and escapes, so ``}`` or a
+    closing marker inside a string never ends the value.
+
+    >>> s = JsonValueScanner()
+    >>> s.feed('{"a": "}"')  is None
+    True
+    >>> s.feed('} tail')
+    1
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.in_string = False
+        self.escape = False
+        self.started = False
+        self.scalar = False
+
+    def feed(self, text: str) -> int | None:
+        for i, ch in enumerate(text):
+            if not self.started:
+                if ch.isspace():
+                    continue
+                self.started = True
+                if ch in "{[":
+                    self.depth = 1
+                elif ch == '"':
+                    self.in_string = True
+                    self.scalar = True
+                else:
+                    self.scalar = True
+                continue
+            if self.in_string:
+                if self.escape:
+                    self.escape = False
+                elif ch == "\\":
+                    self.escape = True
+                elif ch == '"':
+                    self.in_string = False
+                    if self.scalar and self.depth == 0:
+                        return i + 1
+                continue
+            if self.scalar and self.depth == 0:
+                # a bare scalar (number, true, null...) ends at a delimiter
+                if ch in ",}] \t\r\n<":
+                    return i
+                continue
+            if ch == '"':
+                self.in_string = True
+            elif ch in "{[":
+                self.depth += 1
+            elif ch in "}]":
+                self.depth -= 1
+                if self.depth == 0:
+                    return i + 1
+        return None
+
+    @property
+    def done_possible(self) -> bool:
+        """True when the value is a bare scalar that could end right here."""
+        return self.scalar and self.depth == 0 and not self.in_string
+
+
+def partial_marker_suffix(text: str, markers: tuple[str, ...]) -> int:
+    """Length of the longest suffix of ``text`` that is a proper prefix of one of ``markers``:
+    the part that must be held back because it may still become a marker.
+
+    >>> partial_marker_suffix("abc <tool", ("<tool_call>",))
+    5
+    """
+    best = 0
+    for marker in markers:
+        for k in range(min(len(marker) - 1, len(text)), best, -1):
+            if marker.startswith(text[-k:]):
+                best = k
+                break
+    return best

@@ -1,0 +1,117 @@
+"""Splitting raw model text into reasoning (``<think>...</think>``) and visible text, incrementally.
+
+The rules follow vLLM's ``deepseek_r1`` and ``qwen3`` reasoning parsers:
+
+- ``starts_in_reasoning=True`` is for chat templates that already opened ``<think>`` in the prompt
+  (DeepSeek-R1, Qwen3 with thinking on): the output starts inside reasoning and normally contains
+  only ``</think>``. A ``<think>`` inside reasoning is dropped (the model repeating the marker).
+- ``starts_in_reasoning=False``: the output is reasoning only when it begins (after whitespace)
+  with ``<think>``; otherwise all of it is visible text.
+- Reasoning ends at the first ``</think>``. Without one, everything after the start is reasoning,
+  also at the end of the stream (a truncated or unbalanced thought stays reasoning, as in vLLM).
+- Whitespace right after ``</think>`` (the template's ``\\n\\n``) is dropped, and so is any later
+  stray ``</think>`` in visible text (vLLM's qwen3 parser does the same). A ``<think>`` inside
+  visible text is just text.
+
+Markers may arrive split across deltas: a suffix that could still become a marker is held back
+until it is decided, so the cost per character does not grow with the text.
+
+Example:
+    >>> s = ReasoningSplitter()
+    >>> s.feed("<think>Hmm.</th") + s.feed("ink>\\n\\nHello") + s.close()
+    [(True, 'Hmm.'), (False, 'Hello')]
+"""
+
+from __future__ import annotations
+
+from .base import partial_marker_suffix
+
+
+class ReasoningSplitter:
+    """Feed raw text deltas, get ``(is_reasoning, text)`` parts; call ``close()`` once at the end.
+
+    >>> s = ReasoningSplitter(starts_in_reasoning=True)
+    >>> s.feed("plan</think>answer") + s.close()
+    [(True, 'plan'), (False, 'answer')]
+    """
+
+    def __init__(
+        self, start: str = "<think>", end: str = "</think>", starts_in_reasoning: bool = False
+    ) -> None:
+        self.start, self.end = start, end
+        self.state = "reasoning" if starts_in_reasoning else "opening"
+        self.held = ""  # text not yet decided
+        self.leading = ""  # whitespace before a possible opening marker
+        self.drop_space = False  # right after the end marker: whitespace is dropped
+
+    def feed(self, text: str) -> list[tuple[bool, str]]:
+        """Consume ``text`` and return the parts that are now decided."""
+        out: list[tuple[bool, str]] = []
+        self.held += text
+        while self.held:
+            before = (self.state, len(self.held))
+            getattr(self, f"_step_{self.state}")(out)
+            if (self.state, len(self.held)) == before:
+                break
+        return _merged(out)
+
+    def close(self) -> list[tuple[bool, str]]:
+        """End of stream: release held text (an unfinished marker is plain text of its part)."""
+        out: list[tuple[bool, str]] = []
+        if self.state == "opening":
+            out.append((False, self.leading + self.held))
+        elif self.held and not (self.state == "content" and self.drop_space):
+            out.append((self.state == "reasoning", self.held))
+        self.held, self.leading = "", ""
+        return _merged(out)
+
+    # -- states -----------------------------------------------------------------------------
+    def _step_opening(self, out: list[tuple[bool, str]]) -> None:
+        stripped = self.held.lstrip()
+        self.leading += self.held[: len(self.held) - len(stripped)]
+        self.held = stripped
+        if stripped.startswith(self.start):
+            self.held = stripped[len(self.start) :]
+            self.leading = ""
+            self.state = "reasoning"
+        elif stripped and not self.start.startswith(stripped):
+            self.held = self.leading + stripped
+            self.leading = ""
+            self.state = "content"
+
+    def _step_reasoning(self, out: list[tuple[bool, str]]) -> None:
+        end = self.held.find(self.end)
+        if end >= 0:
+            out.append((True, self.held[:end].replace(self.start, "")))
+            self.held = self.held[end + len(self.end) :]
+            self.state, self.drop_space = "content", True
+            return
+        cut = len(self.held) - partial_marker_suffix(self.held, (self.start, self.end))
+        out.append((True, self.held[:cut].replace(self.start, "")))
+        self.held = self.held[cut:]
+
+    def _step_content(self, out: list[tuple[bool, str]]) -> None:
+        if self.drop_space:
+            self.held = self.held.lstrip()
+            self.drop_space = not self.held
+        end = self.held.find(self.end)
+        if end >= 0:
+            out.append((False, self.held[:end]))
+            self.held = self.held[end + len(self.end) :]
+            return
+        keep = partial_marker_suffix(self.held, (self.end,))
+        out.append((False, self.held[: len(self.held) - keep]))
+        self.held = self.held[len(self.held) - keep :]
+
+
+def _merged(parts: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
+    """Drop empty parts and join neighbours of the same kind."""
+    merged: list[tuple[bool, str]] = []
+    for is_reasoning, text in parts:
+        if not text:
+            continue
+        if merged and merged[-1][0] == is_reasoning:
+            merged[-1] = (is_reasoning, merged[-1][1] + text)
+        else:
+            merged.append((is_reasoning, text))
+    return merged

@@ -1,0 +1,139 @@
+"""Neutral messages + tools -> a prompt, checked first, then rendered by the engine.
+
+Rendering itself is vLLM's chat-template renderer (sandboxed Jinja, the model's own template);
+this module makes sure what reaches it is well formed and says what to fix when it is not:
+assistant tool-call arguments become dicts (templates expect them), tools are validated
+(function shape, unique names, valid JSON Schema), and the prompt must fit ``max_model_len``.
+
+Example:
+    >>> normalize_messages([{"role": "user", "content": [{"type": "text", "text": "Hi"}]}])
+    [{'role': 'user', 'content': 'Hi'}]
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .engine import Engine, RenderedPrompt
+from .types import ChatRequest, Message, ToolSpec
+
+ROLES = ("system", "developer", "user", "assistant", "tool")
+
+
+def normalize_messages(messages: list[Message], *, allow_images: bool = False) -> list[Message]:
+    """Validated copies of ``messages`` in the shape chat templates expect."""
+    if not isinstance(messages, list) or not messages:
+        raise ValueError("messages is empty: pass at least one message (e.g. a user message)")
+    return [_normalize_message(i, m, allow_images) for i, m in enumerate(messages)]
+
+
+def _normalize_message(i: int, message: Message, allow_images: bool) -> Message:
+    if not isinstance(message, dict):
+        raise TypeError(
+            f"message {i} must be a dict in OpenAI chat format, got {type(message).__name__}"
+        )
+    role = message.get("role")
+    if role not in ROLES:
+        raise ValueError(f"message {i} has unknown role {role!r}; expected one of {ROLES}")
+    out = dict(message)
+    out["content"] = _content_text(i, message.get("content"), allow_images)
+    if role == "assistant" and message.get("tool_calls"):
+        out["tool_calls"] = [_template_tool_call(i, c) for c in message["tool_calls"]]
+    elif "tool_calls" in out:
+        del out["tool_calls"]
+    return out
+
+
+def _content_text(i: int, content: Any, allow_images: bool) -> Any:
+    if content is None or isinstance(content, str):
+        return content or ""
+    if not isinstance(content, list):
+        raise TypeError(f"message {i} content must be a string or a list of parts")
+    texts = []
+    for part in content:
+        if isinstance(part, str):
+            texts.append(part)
+            continue
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind == "text":
+            texts.append(str(part.get("text", "")))
+        elif kind in ("image_url", "image", "input_image", "audio", "input_audio", "video"):
+            if allow_images:
+                return content
+            raise ValueError(
+                f"message {i} contains {kind!r} content, but this model is text-only; "
+                "send text, or use a multimodal model"
+            )
+        else:
+            raise ValueError(f"message {i} has a content part of unknown type {kind!r}")
+    return "".join(texts)
+
+
+def _template_tool_call(i: int, call: Any) -> dict[str, Any]:
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+        raise ValueError(f"message {i} has a tool call without function.name: {call!r}")
+    arguments = function.get("arguments", {})
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments) if arguments.strip() else {}
+        except ValueError:
+            pass  # history with broken arguments is rendered as the model wrote it
+    return {
+        "id": call.get("id"),
+        "type": "function",
+        "function": {"name": function["name"], "arguments": arguments},
+    }
+
+
+def validate_tools(tools: list[ToolSpec] | None) -> list[ToolSpec] | None:
+    """Checks OpenAI function tools: shape, unique names, a valid JSON Schema for parameters."""
+    if not tools:
+        return None
+    from jsonschema.exceptions import SchemaError
+    from jsonschema.validators import validator_for
+
+    seen: set[str] = set()
+    for tool in tools:
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+            raise ValueError(
+                "each tool must be {'type': 'function', 'function': {'name': ..., 'parameters': "
+                f"{{...}}}}; got {tool!r}"
+            )
+        name = function["name"]
+        if name in seen:
+            raise ValueError(f"two tools are named {name!r}; tool names must be unique")
+        seen.add(name)
+        params = function.get("parameters")
+        if params is None:
+            continue
+        if not isinstance(params, dict):
+            raise ValueError(f"tool {name!r}: parameters must be a JSON Schema object")
+        try:
+            validator_for(params).check_schema(params)
+        except SchemaError as exc:
+            raise ValueError(f"tool {name!r} has an invalid JSON Schema: {exc.message}") from None
+    return tools
+
+
+def render_request(engine: Engine, request: ChatRequest) -> RenderedPrompt:
+    """Validate ``request`` and render it with the engine's chat template; the prompt must leave
+    room for at least one generated token."""
+    messages = normalize_messages(
+        request.messages, allow_images=bool(getattr(engine, "is_multimodal", False))
+    )
+    tools = validate_tools(request.tools)
+    prompt = engine.render(messages, tools, request.chat_template_kwargs)
+    check_prompt_length(prompt, engine.max_model_len)
+    return prompt
+
+
+def check_prompt_length(prompt: RenderedPrompt, max_model_len: int) -> None:
+    if prompt.num_tokens >= max_model_len:
+        raise ValueError(
+            f"the prompt is {prompt.num_tokens} tokens long, but the model's context "
+            f"(max_model_len) is {max_model_len} tokens; shorten the conversation or start the "
+            "engine with a larger max_model_len"
+        )

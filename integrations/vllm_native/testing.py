@@ -1,0 +1,208 @@
+"""A scripted engine that replays given responses as a token stream: for our tests and yours.
+
+It is accepted anywhere a real engine is (``ChatClient(engine=...)``, ``ChatVLLM(engine=...)``,
+``VLLM(engine=...)``, LlamaIndex ``Vllm(engine=...)``), reports token usage, and records every
+request it received, so agents can be tested without a GPU or a model.
+
+Example:
+    >>> from vllm_native.chat import ChatClient
+    >>> from vllm_native.types import ChatRequest
+    >>> engine = ScriptedEngine(["Paris is the capital.", ("cut sho", "length")], chunks=4)
+    >>> client = ChatClient(engine=engine)
+    >>> client.chat(ChatRequest([{"role": "user", "content": "Capital?"}])).content
+    'Paris is the capital.'
+    >>> client.chat(ChatRequest([{"role": "user", "content": "Again"}])).finish_reason
+    'length'
+    >>> engine.requests[0].messages[-1]["content"]
+    'Capital?'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import threading
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .engine import EngineDelta, RenderedPrompt
+from .types import Message, ToolSpec
+
+Response = str | tuple[str, str]
+
+
+@dataclass
+class ScriptedRequest:
+    """One request the scripted engine received."""
+
+    prompt: str
+    messages: list[Message]
+    tools: list[ToolSpec] | None
+    sampling_params: Any
+
+
+class ScriptedEngine:
+    """Replays ``responses`` in order, one per request, as streamed deltas.
+
+    A response is a string (finish reason ``stop``) or ``(text, finish_reason)``, e.g.
+    ``("...", "length")``. Splitting: ``chunks=int`` fixed-size character chunks,
+    ``chunks=[sizes]`` explicit sizes (cycled), ``seed=`` random sizes of 1 to 8 characters,
+    ``tokenizer=`` (a Hugging Face tokenizer) real token boundaries; otherwise one chunk per word.
+    Usage counts tokens with ``tokenizer`` when given, else whitespace-separated words.
+    """
+
+    def __init__(
+        self,
+        responses: Sequence[Response],
+        *,
+        chunks: int | Sequence[int] | None = None,
+        seed: int | None = None,
+        tokenizer: Any = None,
+        chat_template: str | None = None,
+        max_model_len: int = 8192,
+        model_name: str = "scripted",
+    ) -> None:
+        if isinstance(chunks, int) and chunks <= 0:
+            raise ValueError("chunks must be a positive size")
+        self._responses = list(responses)
+        self._chunks = chunks
+        self._random = random.Random(seed) if seed is not None else None
+        self._tokenizer = tokenizer
+        self._chat_template = chat_template
+        self._max_model_len = max_model_len
+        self._model_name = model_name
+        self._lock = threading.Lock()
+        self.requests: list[ScriptedRequest] = []
+        self.closed = False
+
+    @property
+    def model_name(self) -> str:
+        return self._model_name
+
+    @property
+    def max_model_len(self) -> int:
+        return self._max_model_len
+
+    @property
+    def remaining(self) -> int:
+        """Responses not yet used."""
+        return len(self._responses)
+
+    def chat_template(self) -> str | None:
+        if self._chat_template is not None:
+            return self._chat_template
+        return getattr(self._tokenizer, "chat_template", None)
+
+    def special_tokens(self) -> frozenset[str]:
+        return frozenset(getattr(self._tokenizer, "all_special_tokens", []) or [])
+
+    def render(
+        self,
+        messages: list[Message],
+        tools: list[ToolSpec] | None = None,
+        chat_template_kwargs: Mapping[str, Any] | None = None,
+    ) -> RenderedPrompt:
+        """With a tokenizer that has a chat template, the real template; otherwise a plain JSON
+        rendering of messages and tools (enough to count tokens and inspect requests)."""
+        if self._tokenizer is not None and self.chat_template():
+            text = self._tokenizer.apply_chat_template(
+                messages,
+                tools=tools,
+                add_generation_prompt=True,
+                tokenize=False,
+                **dict(chat_template_kwargs or {}),
+            )
+        else:
+            text = json.dumps({"messages": messages, "tools": tools}, ensure_ascii=False)
+        return RenderedPrompt(token_ids=None, text=text, messages=messages, tools=tools)
+
+    def render_text(self, prompt: str) -> RenderedPrompt:
+        return RenderedPrompt(token_ids=None, text=prompt)
+
+    def count_tokens(self, text: str) -> int:
+        if self._tokenizer is not None:
+            return len(self._tokenizer.encode(text, add_special_tokens=False))
+        return len(text.split())
+
+    # -- generation ---------------------------------------------------------------------------
+    def _take(self, prompt: RenderedPrompt, params: Any) -> tuple[list[str], str, int]:
+        with self._lock:
+            if not self._responses:
+                raise RuntimeError(
+                    f"ScriptedEngine has no response left for request {len(self.requests) + 1}"
+                )
+            response = self._responses.pop(0)
+            text, finish = (response, "stop") if isinstance(response, str) else response
+            self.requests.append(
+                ScriptedRequest(prompt.text or "", prompt.messages, prompt.tools, params)
+            )
+            pieces = self._split(text)
+        return pieces, finish, self.count_tokens(prompt.text or "")
+
+    def _split(self, text: str) -> list[str]:
+        if not text:
+            return [""]
+        if self._tokenizer is not None and self._chunks is None and self._random is None:
+            ids = self._tokenizer.encode(text, add_special_tokens=False)
+            pieces, prev = [], ""
+            for i in range(1, len(ids) + 1):
+                now = self._tokenizer.decode(ids[:i])
+                pieces.append(now[len(prev) :])
+                prev = now
+            return pieces
+        if self._random is not None:
+            sizes: Iterator[int] = iter(lambda: self._random.randint(1, 8), None)  # type: ignore[union-attr]
+        elif isinstance(self._chunks, int):
+            sizes = iter(lambda: self._chunks, None)  # type: ignore[arg-type, return-value]
+        elif self._chunks is not None:
+            sizes = _cycle(list(self._chunks))
+        else:
+            return re.findall(r"\s*\S+|\s+$", text)
+        pieces, i = [], 0
+        while i < len(text):
+            n = next(sizes)
+            pieces.append(text[i : i + n])
+            i += n
+        return pieces
+
+    def _deltas(self, pieces: list[str], finish: str, prompt_tokens: int) -> list[EngineDelta]:
+        out, done = [], ""
+        for k, piece in enumerate(pieces):
+            done += piece
+            last = k == len(pieces) - 1
+            out.append(
+                EngineDelta(
+                    text=piece,
+                    finish_reason=finish if last else None,
+                    prompt_tokens=prompt_tokens,
+                    completion_tokens=self.count_tokens(done) if last else k + 1,
+                )
+            )
+        return out
+
+    def stream(self, prompt: RenderedPrompt, params: Any) -> Iterator[EngineDelta]:
+        """Takes the next response now (so concurrent callers get responses in call order)."""
+        return iter(self._deltas(*self._take(prompt, params)))
+
+    def astream(self, prompt: RenderedPrompt, params: Any) -> AsyncIterator[EngineDelta]:
+        deltas = self._deltas(*self._take(prompt, params))
+
+        async def replay() -> AsyncIterator[EngineDelta]:
+            for delta in deltas:
+                await asyncio.sleep(0)
+                yield delta
+
+        return replay()
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _cycle(sizes: list[int]) -> Iterator[int]:
+    if not sizes or any(s <= 0 for s in sizes):
+        raise ValueError("chunk sizes must be positive")
+    while True:
+        yield from sizes

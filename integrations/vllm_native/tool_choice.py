@@ -1,0 +1,171 @@
+"""``tool_choice`` -> how a turn is parsed and which structured-output constraint enforces it.
+
+* ``auto``: the model's native format; with ``strict=True`` a vLLM structural tag makes every call
+  it starts follow the tool's parameter schema.
+* ``none``: no parsing, no call can come out (all text is content).
+* ``required`` / ``any``: a JSON-schema constraint forces ``[{"name", "arguments"}, ...]`` with each
+  tool's parameter schema inside (``maxItems: 1`` without parallel calls).
+* a tool name: the constraint forces exactly that tool's arguments object.
+
+Example:
+    >>> from vllm_native.formats import get_format
+    >>> tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    >>> plan = plan_turn(tools, "f", fmt=get_format("hermes"))
+    >>> plan.structured
+    {'json': {'type': 'object'}}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .formats.base import FormatParser, ToolCallFormat
+from .formats.forced import JsonArrayParser, NamedToolParser
+from .types import ToolChoice, ToolSpec
+
+EMPTY_OBJECT_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+
+
+@dataclass(frozen=True)
+class TurnPlan:
+    """How to parse one turn and what vLLM must enforce while generating it."""
+
+    new_parser: Callable[[], FormatParser] | None
+    tool_names: frozenset[str] | None
+    structured: dict[str, Any] | None
+    """Keyword arguments for ``vllm.sampling_params.StructuredOutputsParams``, or ``None``."""
+
+
+def tool_name(tool: ToolSpec) -> str:
+    return str(tool["function"]["name"])
+
+
+def tool_parameters(tool: ToolSpec) -> dict[str, Any]:
+    params = tool["function"].get("parameters")
+    return dict(params) if params else dict(EMPTY_OBJECT_SCHEMA)
+
+
+def normalize_tool_choice(tool_choice: ToolChoice | None) -> str:
+    """``"auto"``, ``"none"``, ``"required"`` or a tool name."""
+    if tool_choice is None:
+        return "auto"
+    if isinstance(tool_choice, dict):
+        function = tool_choice.get("function") or {}
+        name = function.get("name") if isinstance(function, dict) else None
+        if not isinstance(name, str):
+            raise ValueError(
+                f"tool_choice dict must look like {{'type': 'function', 'function': {{'name': ...}}}}, "
+                f"got {tool_choice!r}"
+            )
+        return name
+    if tool_choice == "any":
+        return "required"
+    return tool_choice
+
+
+def plan_turn(
+    tools: list[ToolSpec] | None,
+    tool_choice: ToolChoice | None,
+    *,
+    fmt: ToolCallFormat,
+    parallel_tool_calls: bool = True,
+    strict: bool = False,
+    response_format: dict[str, Any] | None = None,
+) -> TurnPlan:
+    """Decide parser and constraint for one turn; raises ``ValueError`` for impossible requests."""
+    choice = normalize_tool_choice(tool_choice)
+    names = [tool_name(t) for t in tools or []]
+    structured = _response_format_constraint(response_format)
+    if not names:
+        if choice not in ("auto", "none"):
+            raise ValueError(f"tool_choice={choice!r} needs tools, but no tools were given")
+        return TurnPlan(None, None, structured)
+    if choice == "none":
+        return TurnPlan(None, frozenset(names), structured)
+    if structured is not None:
+        if choice != "auto":
+            raise ValueError(
+                "response_format cannot be combined with tool_choice="
+                f"{choice!r}: the output can follow only one constraint"
+            )
+        return TurnPlan(None, frozenset(names), structured)
+    by_name = {tool_name(t): t for t in tools or []}
+    if choice == "required":
+        return TurnPlan(
+            JsonArrayParser,
+            frozenset(names),
+            {"json": required_schema(tools or [], parallel_tool_calls)},
+        )
+    if choice == "auto":
+        constraint = _strict_constraint(tools or [], fmt) if strict else None
+        return TurnPlan(fmt.new_parser, frozenset(names), constraint)
+    if choice not in by_name:
+        raise ValueError(
+            f"tool_choice names tool {choice!r}, which is not bound; bound tools: {sorted(by_name)}"
+        )
+    return TurnPlan(
+        lambda: NamedToolParser(choice),
+        frozenset(names),
+        {"json": tool_parameters(by_name[choice])},
+    )
+
+
+def required_schema(tools: list[ToolSpec], parallel_tool_calls: bool) -> dict[str, Any]:
+    """JSON schema of ``[{"name": ..., "arguments": {...}}, ...]`` over ``tools``."""
+    items = [
+        {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "enum": [tool_name(t)]},
+                "arguments": tool_parameters(t),
+            },
+            "required": ["name", "arguments"],
+        }
+        for t in tools
+    ]
+    schema: dict[str, Any] = {"type": "array", "minItems": 1, "items": {"anyOf": items}}
+    if not parallel_tool_calls:
+        schema["maxItems"] = 1
+    return schema
+
+
+def _strict_constraint(tools: list[ToolSpec], fmt: ToolCallFormat) -> dict[str, Any]:
+    structures = []
+    for tool in tools:
+        around = fmt.call_structure(tool_name(tool))
+        if around is None:
+            raise ValueError(f"strict=True is not supported for the {fmt.name!r} tool-call format")
+        structures.append({"begin": around[0], "schema": tool_parameters(tool), "end": around[1]})
+    triggers = sorted({_common_prefix([s["begin"] for s in structures])}) or [""]
+    tag = {"type": "structural_tag", "structures": structures, "triggers": triggers}
+    return {"structural_tag": json.dumps(tag)}
+
+
+def _common_prefix(texts: list[str]) -> str:
+    prefix = texts[0]
+    for text in texts[1:]:
+        while not text.startswith(prefix):
+            prefix = prefix[:-1]
+    return prefix
+
+
+def _response_format_constraint(response_format: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not response_format:
+        return None
+    kind = response_format.get("type")
+    if kind == "json_object":
+        return {"json_object": True}
+    if kind == "json_schema":
+        spec = response_format.get("json_schema") or {}
+        schema = spec.get("schema") if isinstance(spec, dict) else None
+        if not isinstance(schema, dict):
+            raise ValueError("response_format json_schema needs {'json_schema': {'schema': {...}}}")
+        return {"json": schema}
+    if kind == "text":
+        return None
+    raise ValueError(
+        f"response_format type {kind!r} is not supported; use 'json_object' or 'json_schema'"
+    )

@@ -1,0 +1,151 @@
+"""The neutral vocabulary every layer speaks: requests, stream events and the final message.
+
+Nothing here imports vLLM, LangChain or LlamaIndex. Messages and tools use the OpenAI chat format
+(plain dicts), which is what vLLM's chat-template renderer consumes.
+
+Example:
+    >>> req = ChatRequest(messages=[{"role": "user", "content": "Hi"}])
+    >>> req.tool_choice
+    'auto'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Message = dict[str, Any]
+"""An OpenAI chat message: ``{"role": ..., "content": ..., "tool_calls": [...], ...}``."""
+
+ToolSpec = dict[str, Any]
+"""An OpenAI function tool: ``{"type": "function", "function": {"name", "description", "parameters"}}``."""
+
+ToolChoice = Literal["auto", "none", "required"] | str | dict[str, Any]
+"""``"auto"``, ``"none"``, ``"required"`` (alias ``"any"``), a tool name, or the OpenAI dict
+``{"type": "function", "function": {"name": ...}}``."""
+
+FinishReason = Literal["stop", "length", "function_call", "tool_calls"]
+
+
+@dataclass(frozen=True)
+class SamplingOptions:
+    """Sampling options in neutral form; ``extra`` passes any other ``vllm.SamplingParams`` field."""
+
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    max_tokens: int | None = None
+    stop: tuple[str, ...] | None = None
+    seed: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """One chat turn to generate.
+
+    ``response_format`` is ``{"type": "json_object"}`` or
+    ``{"type": "json_schema", "json_schema": {"name": ..., "schema": {...}}}`` (OpenAI shape).
+    ``tool_finish_reason`` selects the finish reason reported when the turn called a tool.
+    """
+
+    messages: list[Message]
+    tools: list[ToolSpec] | None = None
+    tool_choice: ToolChoice = "auto"
+    parallel_tool_calls: bool = True
+    strict: bool = False
+    response_format: dict[str, Any] | None = None
+    sampling: SamplingOptions = field(default_factory=SamplingOptions)
+    tool_finish_reason: Literal["function_call", "tool_calls"] = "function_call"
+    chat_template_kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts of one response."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+# ---------------------------------------------------------------------------------------------
+# Stream events. A stream is: any number of TextDelta / ReasoningDelta / ToolCallDelta, then
+# exactly one Finish, last.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of visible content that can no longer change."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    """A piece of reasoning (``<think>...</think>``) text, never part of content."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCallDelta:
+    """A fragment of tool call ``index``. ``id`` and ``name`` are set on its first fragment only;
+    the ``arguments`` fragments of one call concatenate to its final arguments JSON text."""
+
+    index: int
+    arguments: str = ""
+    id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A valid call: a known tool name and a JSON object of arguments."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class InvalidToolCall:
+    """A call the model tried to make but got wrong; ``arguments`` holds the raw text."""
+
+    id: str
+    name: str | None
+    arguments: str | None
+    error: str
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """The final assistant message of one turn."""
+
+    content: str = ""
+    reasoning: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    invalid_tool_calls: tuple[InvalidToolCall, ...] = ()
+    finish_reason: FinishReason = "stop"
+    usage: Usage = field(default_factory=Usage)
+    model_name: str = ""
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The last event of every stream: the finish reason, usage and the whole final message."""
+
+    reason: FinishReason
+    usage: Usage
+    message: ChatMessage
+
+
+ChatEvent = TextDelta | ReasoningDelta | ToolCallDelta | Finish

@@ -1,0 +1,24 @@
+"""Shared test setup: one real engine per session (shared by configuration), closed at the end."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``engine_last`` (they shut the shared engine down) run after all others."""
+    items.sort(key=lambda item: item.get_closest_marker("engine_last") is not None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_engines_at_exit():
+    yield
+    from vllm_native.engine import close_all
+
+    close_all()
