@@ -17,7 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -109,7 +117,7 @@ class ChatClient:
             self._engine.close()
 
     # -- chat -----------------------------------------------------------------------------------
-    def stream(self, request: ChatRequest) -> Iterator[ChatEvent]:
+    def stream(self, request: ChatRequest) -> Generator[ChatEvent, None, None]:
         """Events of one turn; leaving the loop early aborts the request in the engine."""
         turn = self._start(request, self.engine.stream)
         return self._events(turn)
@@ -125,7 +133,7 @@ class ChatClient:
         with ThreadPoolExecutor(max_workers=len(turns)) as pool:
             return list(pool.map(lambda t: _final(self._events(t)), turns))
 
-    async def astream(self, request: ChatRequest) -> AsyncIterator[ChatEvent]:
+    async def astream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]:
         """Async events of one turn; cancelling the task aborts the request in the engine."""
         turn = await self._astart(request)
         async for event in self._aevents(turn):
@@ -148,7 +156,7 @@ class ChatClient:
 
     async def acomplete_stream(
         self, prompt: str, sampling: SamplingOptions
-    ) -> AsyncIterator[TextDelta | Finish]:
+    ) -> AsyncGenerator[TextDelta | Finish, None]:
         engine = self.engine
         turn = await asyncio.get_running_loop().run_in_executor(
             None, self._start_text, prompt, sampling, engine.astream
@@ -230,14 +238,14 @@ class ChatClient:
         )
         return _Turn(open_stream(prompt, params), StreamAssembler(None, model_name=self.model_name))
 
-    def _events(self, turn: _Turn) -> Iterator[ChatEvent]:
+    def _events(self, turn: _Turn) -> Generator[ChatEvent, None, None]:
         last: EngineDelta | None = None
         for delta in turn.deltas:  # type: ignore[union-attr]
             last = delta
             yield from turn.assembler.feed(delta.text)
         yield from turn.assembler.finish(*_ending(last))
 
-    async def _aevents(self, turn: _Turn) -> AsyncIterator[ChatEvent]:
+    async def _aevents(self, turn: _Turn) -> AsyncGenerator[ChatEvent, None]:
         last: EngineDelta | None = None
         async for delta in turn.deltas:  # type: ignore[union-attr]
             last = delta

@@ -225,7 +225,18 @@ class VllmEngine:
 
     @property
     def max_model_len(self) -> int:
-        self.start()
+        """The context length; read from the configuration without starting the engine
+        when possible (``max_model_len`` given, or a local model's ``config.json``)."""
+        if self._llm is None:
+            if "max_model_len" in self.engine_args:
+                return int(self.engine_args["max_model_len"])
+            config = os.path.join(self.model, "config.json")
+            if os.path.isfile(config):
+                with open(config, encoding="utf-8") as f:
+                    length = json.load(f).get("max_position_embeddings")
+                if isinstance(length, int):
+                    return length
+            self.start()
         return self._max_model_len
 
     @property

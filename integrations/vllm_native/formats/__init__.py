@@ -8,12 +8,20 @@ Example:
 from __future__ import annotations
 
 from .base import ToolCallFormat
+from .deepseek import DeepSeekV3Format, DeepSeekV31Format
 from .hermes import HermesFormat
+from .llama3_json import Llama3JsonFormat
+from .mistral import MistralFormat
 
 _FORMATS: dict[str, type[ToolCallFormat]] = {
     "hermes": HermesFormat,
     "qwen2_5": HermesFormat,
     "qwen3": HermesFormat,
+    "llama3_json": Llama3JsonFormat,
+    "llama4_json": Llama3JsonFormat,
+    "mistral": MistralFormat,
+    "deepseek_v3": DeepSeekV3Format,
+    "deepseek_v31": DeepSeekV31Format,
 }
 
 
@@ -37,6 +45,8 @@ def detect_format(chat_template: str | None) -> str:
     'hermes'
     """
     template = chat_template or ""
+    if "<｜tool▁sep｜>" in template:  # V3 wraps arguments in a ```json fence, V3.1 does not
+        return "deepseek_v3" if "```json" in template else "deepseek_v31"
     for marker, name in _DETECTION:
         if marker in template and name in _FORMATS:
             return name
@@ -46,7 +56,6 @@ def detect_format(chat_template: str | None) -> str:
 _DETECTION: list[tuple[str, str]] = [
     ("<function=", "qwen3_coder"),
     ("<tool_call>", "hermes"),
-    ("<｜tool▁sep｜>", "deepseek_v3"),
     ("[TOOL_CALLS]", "mistral"),
     ("<|python_tag|>", "llama3_json"),
     ("<|python_start|>", "pythonic"),

@@ -1,0 +1,383 @@
+"""``Vllm``: a LlamaIndex ``FunctionCallingLLM`` that runs vLLM in-process.
+
+The class only translates: LlamaIndex messages and tools go to ``vllm_native.chat.ChatClient``,
+whose events come back as LlamaIndex responses. Prompt rendering, tool-call parsing, streaming
+invariants, ``tool_choice`` enforcement and engine sharing all live in the core, so this class and
+LangChain's ``ChatVLLM`` behave the same and, with equal configuration, share one engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+)
+from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.types import PydanticProgramMode
+
+from vllm_native.chat import ChatClient
+from vllm_native.types import ChatRequest, Finish, SamplingOptions
+
+from .messages import to_openai_messages, to_openai_tools, tool_selections
+from .responses import ChatStream, CompletionStream, chat_response, completion_response
+
+if TYPE_CHECKING:
+    from llama_index.core.tools.types import BaseTool
+    from llama_index.core.types import BasePydanticProgram
+
+R = TypeVar("R")
+
+_REQUEST_KEYS = frozenset(
+    {"tools", "tool_choice", "parallel_tool_calls", "strict", "response_format"}
+    | {"tool_finish_reason", "chat_template_kwargs"}
+)
+"""Per-call keywords that are request options; the others are sampling options."""
+_SAMPLING_KEYS = frozenset(
+    {"temperature", "top_p", "top_k", "max_tokens", "stop", "seed"}
+    | {"presence_penalty", "frequency_penalty"}
+)
+"""Sampling keywords with a ``SamplingOptions`` field; the others are extra SamplingParams."""
+
+
+class Vllm(FunctionCallingLLM):
+    """vLLM, in-process, as a LlamaIndex function-calling LLM.
+
+    Tool calls are parsed in the model's native format (Hermes, Llama 3 JSON, Mistral, pythonic,
+    Qwen3-Coder, ...) while streaming; ``tool_required=True`` and named ``tool_choice`` are
+    enforced by vLLM's structured outputs, and so is ``structured_predict``. Construction is
+    instant: the engine starts on first use and is shared by every object (LlamaIndex or LangChain)
+    with the same ``model`` and ``engine_args``.
+
+    Examples:
+        ``pip install vllm-native[cpu]`` (or ``[gpu]``)
+
+        ```python
+        from llama_index_vllm import Vllm
+
+        llm = Vllm(model="Qwen/Qwen3-0.6B", max_new_tokens=256, engine_args={"max_model_len": 4096})
+        print(llm.complete("The capital of France is"))
+        ```
+
+        Without a model, a scripted engine replays given answers (for tests):
+
+        >>> from llama_index.core.llms import ChatMessage
+        >>> from vllm_native.testing import ScriptedEngine
+        >>> llm = Vllm(engine=ScriptedEngine(["Hello there!"]))
+        >>> llm.chat([ChatMessage(role="user", content="Hi")]).message.content
+        'Hello there!'
+    """
+
+    model: str | None = Field(
+        default=None,
+        description="Model folder or Hugging Face hub id; None = the prepared default model.",
+    )
+    engine: Any = Field(
+        default=None,
+        exclude=True,
+        description="An explicit engine (e.g. vllm_native.testing.ScriptedEngine) instead of "
+        "model/engine_args.",
+    )
+    engine_args: dict[str, Any] = Field(
+        default_factory=dict,
+        description="vLLM engine arguments, passed through untouched (tensor_parallel_size, "
+        "max_model_len, dtype, quantization, ...).",
+    )
+    tool_parser: str | None = Field(
+        default=None,
+        description="vLLM tool-call parser name (hermes, llama3_json, mistral, pythonic, ...); "
+        "None = detected from the chat template.",
+    )
+    reasoning_parser: str | None = Field(
+        default=None,
+        description="vLLM reasoning parser name (qwen3, deepseek_r1, ...); None = detected.",
+    )
+    temperature: float | None = Field(
+        default=None, description="Sampling temperature; None = the model's default."
+    )
+    max_new_tokens: int = Field(
+        default=512, gt=0, description="Maximum number of tokens to generate per response."
+    )
+    top_p: float | None = Field(default=None, description="Nucleus sampling probability.")
+    top_k: int | None = Field(default=None, description="Number of top tokens to sample from.")
+    seed: int | None = Field(default=None, description="Random seed, for reproducible sampling.")
+    stop: list[str] | None = Field(default=None, description="Strings that end the generation.")
+    vllm_kwargs: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Other vllm.SamplingParams fields (repetition_penalty, min_p, logit_bias, ...).",
+    )
+    chat_template_kwargs: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Extra chat-template variables for every request, e.g. "
+        '{"enable_thinking": False}; a call\'s own chat_template_kwargs add to them.',
+    )
+    tool_finish_reason: Literal["function_call", "tool_calls"] = Field(
+        default="function_call",
+        description="Finish reason reported when a response calls tools.",
+    )
+
+    _client: ChatClient = PrivateAttr()
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._client = ChatClient(
+            self.model,
+            engine=self.engine,
+            engine_args=self.engine_args or None,
+            tool_parser=self.tool_parser,
+            reasoning_parser=self.reasoning_parser,
+        )
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "Vllm"
+
+    @property
+    def client(self) -> ChatClient:
+        """The core client this LLM sends its requests to."""
+        return self._client
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        """Real limits: ``context_window`` is the engine's ``max_model_len`` (asking for it starts
+        the engine), ``num_output`` is ``max_new_tokens``."""
+        return LLMMetadata(
+            context_window=self._client.context_window,
+            num_output=self.max_new_tokens,
+            is_chat_model=True,
+            is_function_calling_model=True,
+            model_name=self._client.model_name,
+        )
+
+    def close(self) -> None:
+        """Release the engine (see ``ChatClient.close``)."""
+        self._client.close()
+
+    # -- requests -------------------------------------------------------------------------------
+    def _sampling(self, kwargs: dict[str, Any]) -> SamplingOptions:
+        """Sampling options from the fields, then ``vllm_kwargs``, then per-call ``kwargs``."""
+        options: dict[str, Any] = {
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "top_k": self.top_k,
+            "max_tokens": self.max_new_tokens,
+            "stop": self.stop,
+            "seed": self.seed,
+        }
+        extra: dict[str, Any] = {}
+        for key, value in {**self.vllm_kwargs, **kwargs}.items():
+            name = "max_tokens" if key == "max_new_tokens" else key
+            if name in _SAMPLING_KEYS:
+                options[name] = value
+            else:
+                extra[name] = value
+        stop = options["stop"]
+        options["stop"] = (stop,) if isinstance(stop, str) else tuple(stop) if stop else None
+        return SamplingOptions(**options, extra=extra)
+
+    def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatRequest:
+        fields = {key: kwargs.pop(key) for key in _REQUEST_KEYS & kwargs.keys()}
+        fields.setdefault("tool_finish_reason", self.tool_finish_reason)
+        fields["chat_template_kwargs"] = {
+            **self.chat_template_kwargs,
+            **(fields.get("chat_template_kwargs") or {}),
+        }
+        return ChatRequest(
+            messages=to_openai_messages(messages), sampling=self._sampling(kwargs), **fields
+        )
+
+    def _prompt(self, prompt: str, formatted: bool) -> str:
+        if formatted or self.completion_to_prompt is None:
+            return prompt
+        return self.completion_to_prompt(prompt)
+
+    # -- chat -----------------------------------------------------------------------------------
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Generate one assistant turn. ``kwargs`` override sampling options (``temperature``,
+        ``max_new_tokens``, ``stop``, any other ``vllm.SamplingParams`` field) or set request
+        options (``tools``, ``tool_choice``, ``response_format``, ``chat_template_kwargs``)."""
+        return chat_response(self._client.chat(self._request(messages, kwargs)))
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        """Stream one assistant turn; leaving the loop early aborts the request."""
+        return _feed_all(self._client.stream(self._request(messages, kwargs)), ChatStream().feed)
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Async ``chat``."""
+        return chat_response(await self._client.achat(self._request(messages, kwargs)))
+
+    @llm_chat_callback()
+    async def astream_chat(
+        self, messages: Sequence[ChatMessage], **kwargs: Any
+    ) -> ChatResponseAsyncGen:
+        """Async ``stream_chat``; cancelling or leaving the loop aborts the request."""
+        events = self._client.astream(self._request(messages, kwargs))
+        return _afeed_all(events, ChatStream().feed)
+
+    # -- raw completion (no chat template) ------------------------------------------------------
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        """Continue ``prompt`` as raw text, without the chat template."""
+        prompt, sampling = self._prompt(prompt, formatted), self._sampling(kwargs)
+        return completion_response(self._client.complete_batch([prompt], sampling)[0])
+
+    @llm_completion_callback()
+    def stream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseGen:
+        """Stream the raw continuation of ``prompt``."""
+        events = self._client.complete_stream(
+            self._prompt(prompt, formatted), self._sampling(kwargs)
+        )
+        return _feed_all(events, CompletionStream().feed)
+
+    @llm_completion_callback()
+    async def acomplete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponse:
+        """Async ``complete``."""
+        events = self._client.acomplete_stream(
+            self._prompt(prompt, formatted), self._sampling(kwargs)
+        )
+        finish = [event async for event in events if isinstance(event, Finish)]
+        return completion_response(finish[-1].message)
+
+    @llm_completion_callback()
+    async def astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
+        """Async ``stream_complete``."""
+        events = self._client.acomplete_stream(
+            self._prompt(prompt, formatted), self._sampling(kwargs)
+        )
+        return _afeed_all(events, CompletionStream().feed)
+
+    # -- tools ----------------------------------------------------------------------------------
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: str | dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Arguments for ``chat`` with ``tools`` bound. An explicit ``tool_choice`` (a tool name,
+        ``"auto"``, ``"none"``, ``"required"`` or the OpenAI dict) wins; otherwise
+        ``tool_required`` selects ``"required"`` (the single tool's name when there is one tool,
+        which makes vLLM enforce exactly that tool's schema), else ``"auto"``."""
+        messages = list(chat_history or [])
+        if isinstance(user_msg, str):
+            messages.append(ChatMessage(role=MessageRole.USER, content=user_msg))
+        elif user_msg is not None:
+            messages.append(user_msg)
+        specs = to_openai_tools(tools)
+        if tool_choice is None:
+            tool_choice = "auto"
+            if tool_required:
+                names = [spec["function"]["name"] for spec in specs]
+                tool_choice = names[0] if len(names) == 1 else "required"
+        return {
+            "messages": messages,
+            "tools": specs or None,
+            "tool_choice": tool_choice,
+            "parallel_tool_calls": allow_parallel_tool_calls,
+            **kwargs,
+        }
+
+    def get_tool_calls_from_response(
+        self,
+        response: ChatResponse,
+        error_on_no_tool_call: bool = True,
+        **kwargs: Any,
+    ) -> list[ToolSelection]:
+        """The tool calls of ``response``; works on partial streamed responses too (arguments
+        parsed as far as they have arrived)."""
+        selections = tool_selections(response.message)
+        if not selections and error_on_no_tool_call:
+            raise ValueError(
+                "Expected at least one tool call, but the response has none; it answered: "
+                f"{response.message.content!r}. Pass tool_required=True to force a call."
+            )
+        return selections
+
+    # -- structured outputs ---------------------------------------------------------------------
+    def _structured_program(self, output_cls: type, prompt: Any) -> BasePydanticProgram:
+        """The program behind ``stream_structured_predict``: a function-calling program whose
+        tool is forced by name, so vLLM's structured outputs enforce ``output_cls``'s schema."""
+        from llama_index.core.program.function_program import (
+            FunctionCallingProgram,
+            get_function_tool,
+        )
+        from llama_index.core.program.utils import get_program_for_llm
+
+        if self.pydantic_program_mode not in (
+            PydanticProgramMode.DEFAULT,
+            PydanticProgramMode.FUNCTION,
+        ):
+            return get_program_for_llm(
+                output_cls, prompt, self, pydantic_program_mode=self.pydantic_program_mode
+            )
+        name = to_openai_tools([get_function_tool(output_cls)])[0]["function"]["name"]
+        return FunctionCallingProgram.from_defaults(
+            output_cls=output_cls, prompt=prompt, llm=self, tool_choice=name
+        )
+
+    def _structured_stream_call(
+        self,
+        output_cls: type,
+        prompt: Any,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Any:
+        program = self._structured_program(output_cls, prompt)
+        return program.stream_call(llm_kwargs=llm_kwargs, **prompt_args)
+
+    async def _structured_astream_call(
+        self,
+        output_cls: type,
+        prompt: Any,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Any:
+        program = self._structured_program(output_cls, prompt)
+        return await program.astream_call(llm_kwargs=llm_kwargs, **prompt_args)
+
+
+def _feed_all(events: Iterator[Any], feed: Callable[[Any], R]) -> Generator[R, None, None]:
+    """``feed`` applied to each event; closing the result closes ``events`` (which aborts the
+    request in the engine)."""
+    source = cast(Generator[Any, None, None], events)  # the core's streams are generators
+    try:
+        for event in source:
+            yield feed(event)
+    finally:
+        source.close()
+
+
+async def _afeed_all(
+    events: AsyncIterator[Any], feed: Callable[[Any], R]
+) -> AsyncGenerator[R, None]:
+    """Async ``_feed_all``."""
+    source = cast(AsyncGenerator[Any, None], events)
+    try:
+        async for event in source:
+            yield feed(event)
+    finally:
+        await source.aclose()

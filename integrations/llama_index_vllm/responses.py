@@ -1,0 +1,116 @@
+"""The core's results as LlamaIndex responses: whole messages and streams of events.
+
+A streamed ``ChatResponse`` carries the message so far plus its ``delta`` (text) or
+``additional_kwargs["thinking_delta"]`` (reasoning). Tool calls grow as ``ToolCallBlock``s whose
+``tool_kwargs`` hold the arguments JSON streamed so far. The last response is built from the core's
+final message, and it alone carries the finish reason (``function_call``/``stop``/``length``) and
+the token usage, in ``additional_kwargs`` and in ``raw``.
+
+Example:
+    >>> from vllm_native.types import Finish, TextDelta, ToolCallDelta, ChatMessage, Usage
+    >>> stream = ChatStream()
+    >>> stream.feed(TextDelta("Hi")).delta
+    'Hi'
+    >>> stream.feed(ToolCallDelta(0, '{"a"', id="c1", name="f")).message.blocks[-1].tool_kwargs
+    '{"a"'
+    >>> final = stream.feed(Finish("stop", Usage(3, 2), ChatMessage(content="Hi", usage=Usage(3, 2))))
+    >>> final.additional_kwargs
+    {'finish_reason': 'stop', 'prompt_tokens': 3, 'completion_tokens': 2, 'total_tokens': 5}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llama_index.core.base.llms.types import ChatResponse, CompletionResponse
+
+from vllm_native import types as core
+
+from .messages import assistant_message, from_core_message
+
+
+def finish_info(message: core.ChatMessage) -> dict[str, Any]:
+    """``additional_kwargs`` of a final response: finish reason and token counts."""
+    usage = message.usage
+    return {
+        "finish_reason": message.finish_reason,
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+    }
+
+
+def _raw(message: core.ChatMessage) -> dict[str, Any]:
+    """``raw`` of a final response, in the OpenAI shape LlamaIndex's token counter reads."""
+    usage = message.usage
+    return {
+        "model": message.model_name,
+        "finish_reason": message.finish_reason,
+        "usage": {
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "total_tokens": usage.total_tokens,
+        },
+    }
+
+
+def chat_response(message: core.ChatMessage, delta: str | None = None) -> ChatResponse:
+    """The final ``ChatResponse`` of a turn."""
+    return ChatResponse(
+        message=from_core_message(message),
+        delta=delta,
+        raw=_raw(message),
+        additional_kwargs=finish_info(message),
+    )
+
+
+def completion_response(message: core.ChatMessage, delta: str | None = None) -> CompletionResponse:
+    """The final ``CompletionResponse`` of a raw completion."""
+    return CompletionResponse(
+        text=message.content,
+        delta=delta,
+        raw=_raw(message),
+        additional_kwargs=finish_info(message),
+    )
+
+
+class ChatStream:
+    """Turns the events of one streamed turn into ``ChatResponse``s, one per event."""
+
+    def __init__(self) -> None:
+        self._content = ""
+        self._reasoning = ""
+        self._calls: dict[int, list[Any]] = {}  # index -> [id, name, arguments so far]
+
+    def feed(self, event: core.ChatEvent) -> ChatResponse:
+        """The response for ``event``: the message so far and what ``event`` added."""
+        if isinstance(event, core.Finish):
+            return chat_response(event.message, delta="")
+        kwargs: dict[str, Any] = {}
+        delta = ""
+        if isinstance(event, core.TextDelta):
+            self._content += event.text
+            delta = event.text
+        elif isinstance(event, core.ReasoningDelta):
+            self._reasoning += event.text
+            kwargs["thinking_delta"] = event.text
+        else:
+            call = self._calls.setdefault(event.index, [event.id, event.name or "", ""])
+            call[2] += event.arguments
+        calls = [tuple(call) for call in self._calls.values()]
+        message = assistant_message(self._content, self._reasoning, calls)
+        return ChatResponse(message=message, delta=delta, additional_kwargs=kwargs)
+
+
+class CompletionStream:
+    """Turns the events of one streamed raw completion into ``CompletionResponse``s."""
+
+    def __init__(self) -> None:
+        self._text = ""
+
+    def feed(self, event: core.TextDelta | core.Finish) -> CompletionResponse:
+        """The response for ``event``: the text so far and what ``event`` added."""
+        if isinstance(event, core.Finish):
+            return completion_response(event.message, delta="")
+        self._text += event.text
+        return CompletionResponse(text=self._text, delta=event.text)

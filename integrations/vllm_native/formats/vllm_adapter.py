@@ -1,0 +1,318 @@
+"""Any tool-call parser in vLLM's registry, used as one of our formats.
+
+Formats we write ourselves cover the common models; for any other ``--tool-call-parser`` name
+(``glm47``, ``kimi_k2``, ``granite``, ...) :class:`VllmParserFormat` drives vLLM's own streaming
+parser and turns its ``DeltaMessage``s into our pieces, enforcing our invariants as far as that
+parser allows:
+
+- a call's name is given once, on its first piece; argument text received before the name is
+  held until the name arrives;
+- pieces are sequential: a call ends (``CallEnd``) when the parser starts the next one; argument
+  fragments the parser sends later for an ended call cannot be streamed any more (OpenAI clients
+  make the same assumption) and are left out;
+- the text given to vLLM is tokenized with the model's tokenizer, because parsers built on vLLM's
+  parser engine recognise special-token markers by token id; a text suffix that may still become
+  one of the tokenizer's special or added tokens is held back until it is decided, so a marker
+  is never split across two calls of the parser.
+
+At ``close()`` the whole text is parsed again with the parser's non-streaming
+``extract_tool_calls``, and the streamed result is repaired towards it:
+
+1. If that parse finds no call but calls were streamed, the streamed calls stand (vLLM's
+   non-streaming parsers give up on the whole message at the first error) and nothing is repaired.
+2. Content: when the final content extends what was streamed, the missing suffix is emitted.
+   Streamed text is never taken back.
+3. The call still open gets its final arguments: nothing more when the streamed text equals them
+   (as text or as parsed JSON), the missing suffix when the streamed text is a prefix of them,
+   otherwise a ``BadCall`` carrying the final arguments text (the streamed fragments were wrong).
+4. Final calls that were never streamed (their name never came) are emitted whole, in order.
+
+Example (with the prepared default model's tokenizer):
+    >>> from transformers import AutoTokenizer
+    >>> from vllm_native.models import model_path
+    >>> fmt = VllmParserFormat("hermes", AutoTokenizer.from_pretrained(model_path()))
+    >>> p = fmt.new_parser()
+    >>> p.feed('<tool_call>{"name": "f", "arguments": {"a": 1}}</tool_call>') + p.close()
+    [CallStart(name='f'), CallArgs(fragment='{"a": 1}'), CallEnd(complete=True)]
+"""
+
+from __future__ import annotations
+
+import json
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..types import ToolSpec
+from .base import BadCall, CallArgs, CallEnd, CallStart, FormatParser, Piece, Text, ToolCallFormat
+
+
+def vllm_parser_names() -> list[str]:
+    """Every name in vLLM's tool-parser registry (``--tool-call-parser``)."""
+    from vllm.tool_parsers import ToolParserManager
+
+    return ToolParserManager.list_registered()
+
+
+class VllmParserFormat(ToolCallFormat):
+    """The tool-call format of vLLM's parser ``name``, for a model's ``tokenizer`` and the turn's
+    ``tools`` (OpenAI function tools; some parsers use their schemas to type arguments).
+
+    Raises ``ValueError`` for a name vLLM does not know and when vLLM's parser refuses the
+    tokenizer (e.g. its marker tokens are missing).
+
+    Example:
+        >>> from transformers import AutoTokenizer
+        >>> from vllm_native.models import model_path
+        >>> tools = [{"type": "function", "function": {"name": "f", "parameters": {
+        ...     "type": "object", "properties": {"a": {"type": "integer"}}}}}]
+        >>> fmt = VllmParserFormat("glm47", AutoTokenizer.from_pretrained(model_path()), tools)
+        >>> p = fmt.new_parser()
+        >>> p.feed("<tool_call>f<arg_key>a</arg_key><arg_value>1</arg_value></tool_call>") + p.close()
+        [CallStart(name='f'), CallArgs(fragment='{"a": 1}'), CallEnd(complete=True)]
+    """
+
+    name = "vllm"
+
+    def __init__(self, name: str, tokenizer: Any, tools: Sequence[ToolSpec] | None = None) -> None:
+        from vllm.tool_parsers import ToolParserManager
+
+        if name not in ToolParserManager.list_registered():
+            raise ValueError(
+                f"Unknown tool_parser {name!r}: not in vLLM's tool-parser registry "
+                f"({', '.join(ToolParserManager.list_registered())})"
+            )
+        self.name = name  # type: ignore[misc]  # per instance: the parser is chosen at run time
+        self.parser_class = ToolParserManager.get_tool_parser(name)
+        self.tokenizer = _cached(tokenizer)
+        self.tools = list(tools or [])
+        try:
+            _, request = self._new_vllm_parser()
+        except Exception as exc:  # vLLM's parsers refuse tokenizers they cannot use
+            raise ValueError(
+                f"vLLM's {name!r} tool parser cannot use this tokenizer: {exc}"
+            ) from exc
+        markers = _added_tokens(tokenizer)
+        self.special_markers = markers if not request.skip_special_tokens else ()  # type: ignore[misc]
+        self._marker_prefixes = frozenset(m[:k] for m in markers for k in range(1, len(m)))
+        self._longest_marker = max(map(len, markers), default=0)
+
+    def new_parser(self) -> FormatParser:
+        parser, request = self._new_vllm_parser()
+        return VllmStreamParser(self, parser, request)
+
+    def _new_vllm_parser(self) -> tuple[Any, Any]:
+        """A fresh vLLM parser and the request it parses for (as vLLM's server adjusts it)."""
+        from vllm.entrypoints.openai.chat_completion.protocol import ChatCompletionRequest
+
+        request: Any = ChatCompletionRequest.model_validate(
+            {"messages": [{"role": "user", "content": ""}], "tools": self.tools or None}
+        )
+        tools: list[Any] = list(request.tools or [])
+        parser = self.parser_class(self.tokenizer, tools)
+        request = parser.adjust_request(request)
+        if hasattr(parser, "skip_reasoning_parsing"):
+            parser.skip_reasoning_parsing = True  # the assembler has split reasoning off already
+        return parser, request
+
+    def held_back(self, text: str) -> int:
+        """Length of the longest suffix of ``text`` that may still become a special token."""
+        for k in range(min(self._longest_marker - 1, len(text)), 0, -1):
+            if text[-k:] in self._marker_prefixes:
+                return k
+        return 0
+
+
+@dataclass
+class _Call:
+    """What vLLM streamed for one of its call indexes, and what of it we emitted."""
+
+    name: str | None = None
+    received: str = ""  # argument text vLLM sent for this index
+    emitted: int = 0  # how much of ``received`` went out as CallArgs
+    started: bool = False
+
+
+class VllmStreamParser(FormatParser):
+    """Incremental parser for :class:`VllmParserFormat`: one vLLM parser instance per response."""
+
+    def __init__(self, fmt: VllmParserFormat, parser: Any, request: Any) -> None:
+        self.fmt, self.parser, self.request = fmt, parser, request
+        self.text = ""  # what vLLM's parser has seen
+        self.token_ids: list[int] = []
+        self.held = ""  # a suffix that may still become a special token
+        self.content: list[str] = []
+        self.calls: list[_Call] = []
+        self.open: int | None = None  # vLLM index of the call whose pieces are being emitted
+        self.closed = False
+
+    def feed(self, text: str) -> list[Piece]:
+        if self.closed:
+            return []
+        text = self.held + text
+        keep = self.fmt.held_back(text)
+        self.held = text[len(text) - keep :] if keep else ""
+        return self._step(text[: len(text) - keep])
+
+    def close(self) -> list[Piece]:
+        if self.closed:
+            return []
+        self.closed = True
+        out = self._step(self.held)
+        self.held = ""
+        finish = getattr(self.parser, "finish_streaming", None)
+        if finish is not None:
+            out += self._delta(_quietly(finish))
+        return out + self._reconcile()
+
+    # -- streaming ----------------------------------------------------------------------------
+    def _step(self, delta: str) -> list[Piece]:
+        if not delta:
+            return []
+        previous_text, previous_ids = self.text, self.token_ids
+        delta_ids = self.fmt.tokenizer.encode(delta, add_special_tokens=False)
+        self.text = previous_text + delta
+        self.token_ids = previous_ids + delta_ids
+        message = _quietly(
+            lambda: self.parser.extract_tool_calls_streaming(
+                previous_text,
+                self.text,
+                delta,
+                previous_ids,
+                self.token_ids,
+                delta_ids,
+                self.request,
+            )
+        )
+        return self._delta(message)
+
+    def _delta(self, message: Any) -> list[Piece]:
+        out: list[Piece] = []
+        if message is None:
+            return out
+        for text in (message.reasoning, message.content):
+            if text:  # reasoning is not expected here (split off before); never drop text
+                self.content.append(text)
+                out.append(Text(text))
+        for tool_call in message.tool_calls:
+            function = tool_call.function
+            self._call_delta(
+                tool_call.index,
+                function.name if function is not None else None,
+                function.arguments if function is not None else None,
+                out,
+            )
+        return out
+
+    def _call_delta(self, index: int, name: str | None, args: str | None, out: list[Piece]) -> None:
+        while len(self.calls) <= index:
+            self.calls.append(_Call())
+        call = self.calls[index]
+        if name and call.name is None:
+            call.name = name
+        if args:
+            call.received += args
+        if not call.started and call.name is not None and (self.open is None or index > self.open):
+            if self.open is not None:
+                out.append(CallEnd())
+            out.append(CallStart(call.name))
+            call.started = True
+            self.open = index
+        if self.open == index and len(call.received) > call.emitted:
+            out.append(CallArgs(call.received[call.emitted :]))
+            call.emitted = len(call.received)
+
+    # -- end of stream ------------------------------------------------------------------------
+    def _reconcile(self) -> list[Piece]:
+        out: list[Piece] = []
+        final = _quietly(lambda: self.parser.extract_tool_calls(self.text, self.request))
+        final_calls = list(final.tool_calls) if final is not None and final.tools_called else []
+        streamed_any = any(c.started for c in self.calls)
+        if final is None or (not final_calls and streamed_any):
+            return self._end_open(out)  # rule 1
+        streamed_content = "".join(self.content)
+        final_content = final.content or ""
+        if len(final_content) > len(streamed_content) and final_content.startswith(
+            streamed_content
+        ):
+            out.append(Text(final_content[len(streamed_content) :]))  # rule 2
+        if self.open is not None:  # rule 3
+            index, self.open = self.open, None
+            if index < len(final_calls):
+                function = final_calls[index].function
+                out.extend(_finish_call(self.calls[index], function, self.fmt.name))
+            else:
+                out.append(CallEnd())
+        for index, tool_call in enumerate(final_calls):  # rule 4
+            if index >= len(self.calls) or not self.calls[index].started:
+                out.append(CallStart(tool_call.function.name))
+                if tool_call.function.arguments:
+                    out.append(CallArgs(tool_call.function.arguments))
+                out.append(CallEnd())
+        return self._end_open(out)
+
+    def _end_open(self, out: list[Piece]) -> list[Piece]:
+        if self.open is not None:
+            out.append(CallEnd())
+            self.open = None
+        return out
+
+
+def _finish_call(call: _Call, function: Any, parser_name: str) -> list[Piece]:
+    """Pieces that end the open ``call`` as the final parse's ``function`` has it (rule 3)."""
+    name, arguments = function.name, function.arguments or ""
+    streamed = call.received[: call.emitted]
+    if name == call.name:
+        if arguments.startswith(streamed):
+            rest = arguments[len(streamed) :]
+            return [CallArgs(rest), CallEnd()] if rest else [CallEnd()]
+        if _same_json(streamed, arguments):
+            return [CallEnd()]
+    error = (
+        f"vLLM's {parser_name!r} parser streamed this call differently from its final parse "
+        f"(streamed {call.name!r} {streamed!r})"
+    )
+    return [BadCall(arguments, error, name=call.name)]
+
+
+def _same_json(a: str, b: str) -> bool:
+    try:
+        return bool(json.loads(a) == json.loads(b))
+    except ValueError:
+        return False
+
+
+def _quietly(call: Any) -> Any:
+    """Run one of vLLM's parser methods; a parser that raises on model output gives nothing
+    (vLLM's server does the same), so model output never makes us raise."""
+    try:
+        return call()
+    except Exception:
+        return None
+
+
+def _added_tokens(tokenizer: Any) -> tuple[str, ...]:
+    """The tokenizer's special and added token texts (markers that arrive as one token)."""
+    texts = set(getattr(tokenizer, "all_special_tokens", ()) or ())
+    get_added = getattr(tokenizer, "get_added_vocab", None)
+    if get_added is not None:
+        texts.update(get_added())
+    return tuple(sorted(t for t in texts if t))
+
+
+_CACHED: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _cached(tokenizer: Any) -> Any:
+    """The tokenizer with its vocabulary computed once (vLLM's ``get_cached_tokenizer``): many
+    of vLLM's parsers read the whole vocabulary whenever one is constructed, once per response.
+    The engine's tokenizer is already cached this way; a plain Hugging Face one is wrapped once."""
+    from transformers import PreTrainedTokenizerBase
+    from vllm.tokenizers.hf import get_cached_tokenizer
+
+    if not isinstance(tokenizer, PreTrainedTokenizerBase):
+        return tokenizer
+    if tokenizer not in _CACHED:
+        _CACHED[tokenizer] = get_cached_tokenizer(tokenizer)
+    return _CACHED[tokenizer]
