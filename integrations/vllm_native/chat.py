@@ -236,7 +236,8 @@ class ChatClient:
         params = build_sampling_params(
             sampling, prompt_tokens=prompt.num_tokens, max_model_len=engine.max_model_len
         )
-        return _Turn(open_stream(prompt, params), StreamAssembler(None, model_name=self.model_name))
+        assembler = StreamAssembler(None, model_name=self.model_name, tidy_whitespace=False)
+        return _Turn(open_stream(prompt, params), assembler)
 
     def _events(self, turn: _Turn) -> Generator[ChatEvent, None, None]:
         last: EngineDelta | None = None

@@ -67,7 +67,7 @@ def _content_text(i: int, content: Any, allow_images: bool) -> Any:
             )
         else:
             raise ValueError(f"message {i} has a content part of unknown type {kind!r}")
-    return "".join(texts)
+    return "\n".join(texts)  # as vLLM's OpenAI server joins text parts
 
 
 def _template_tool_call(i: int, call: Any) -> dict[str, Any]:

@@ -60,7 +60,8 @@ class StreamAssembler:
 
     ``tool_names`` are the bound tools; a call to any other name is an invalid call (not
     streamed). ``None`` accepts any name. Calls beyond ``max_calls`` (``parallel_tool_calls=False``
-    gives 1) are invalid calls too.
+    gives 1) are invalid calls too. ``tidy_whitespace=False`` keeps content exactly as generated
+    (raw completions).
     """
 
     def __init__(
@@ -73,6 +74,7 @@ class StreamAssembler:
         tool_finish_reason: FinishReason = "function_call",
         model_name: str = "",
         new_id: Callable[[], str] = new_call_id,
+        tidy_whitespace: bool = True,
     ) -> None:
         self.parser = parser
         self.tool_names = None if tool_names is None else frozenset(tool_names)
@@ -81,6 +83,7 @@ class StreamAssembler:
         self.tool_finish_reason = tool_finish_reason
         self.model_name = model_name
         self.new_id = new_id
+        self.tidy_whitespace = tidy_whitespace
         self.content: list[str] = []
         self.reasoning_text: list[str] = []
         self.pending_ws = ""
@@ -159,13 +162,21 @@ class StreamAssembler:
             elif isinstance(piece, CallEnd):
                 self._end_call(piece.complete)
             elif isinstance(piece, BadCall):
-                if self.open is not None:
-                    self._end_call(complete=False)
-                self._invalid(piece.name, piece.raw, piece.error)
+                call, self.open = self.open, None
+                if call is None:
+                    self._invalid(piece.name, piece.raw, piece.error)
+                else:  # the open call turned out malformed
+                    index = call.index if call.index is not None else self._next_invalid_index()
+                    self._invalid(call.name, piece.raw, piece.error, call.id, index)
 
     def _text(self, text: str, events: list[ChatEvent]) -> None:
         """Content text. Leading whitespace of the content and whitespace-only gaps around
-        tool calls are dropped; trailing whitespace is held until more text follows."""
+        tool calls are dropped; trailing whitespace is held until more text follows.
+        Raw completions (``tidy_whitespace=False``) pass through untouched."""
+        if not self.tidy_whitespace:
+            self.content.append(text)
+            events.append(TextDelta(text))
+            return
         if not self.content:
             text = (self.pending_ws + text).lstrip()
             self.pending_ws = ""
@@ -210,7 +221,7 @@ class StreamAssembler:
         if call is None:
             return
         raw = "".join(call.args)
-        index = call.index if call.index is not None else len(self.calls) + len(self.invalid)
+        index = call.index if call.index is not None else self._next_invalid_index()
         if not call.streamed:
             self._invalid(call.name, raw, call.error, call.id, index)
             return
@@ -234,6 +245,9 @@ class StreamAssembler:
             return
         self.calls.append(ToolCall(id=call.id, name=call.name, arguments=args, index=index))
 
+    def _next_invalid_index(self) -> int:
+        return self.next_index + len(self.invalid)
+
     def _invalid(
         self,
         name: str | None,
@@ -243,7 +257,7 @@ class StreamAssembler:
         index: int | None = None,
     ) -> None:
         if index is None:
-            index = self.next_index + len(self.invalid)
+            index = self._next_invalid_index()
         self.invalid.append(
             InvalidToolCall(
                 id=call_id or self.new_id(), name=name, arguments=raw, error=error, index=index

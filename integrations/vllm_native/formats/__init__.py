@@ -12,6 +12,8 @@ from .deepseek import DeepSeekV3Format, DeepSeekV31Format
 from .hermes import HermesFormat
 from .llama3_json import Llama3JsonFormat
 from .mistral import MistralFormat
+from .pythonic import PythonicFormat
+from .qwen3_coder import Qwen3CoderFormat
 
 _FORMATS: dict[str, type[ToolCallFormat]] = {
     "hermes": HermesFormat,
@@ -22,6 +24,9 @@ _FORMATS: dict[str, type[ToolCallFormat]] = {
     "mistral": MistralFormat,
     "deepseek_v3": DeepSeekV3Format,
     "deepseek_v31": DeepSeekV31Format,
+    "pythonic": PythonicFormat,
+    "qwen3_coder": Qwen3CoderFormat,
+    "qwen3_xml": Qwen3CoderFormat,
 }
 
 

@@ -189,7 +189,7 @@ class PythonicParser(FormatParser):
         self.undecided: list[str] | None = []  # all text while the message may still be plain
         self.scanner = _PyScanner()
         self.marker_matched = 0  # characters of the start / end marker matched so far
-        self.marker_seen = False  # <|python_start|> was read
+        self.start_seen = False  # <|python_start|> was read
         self.end_seen = False  # <|python_end|> was read
         self.element: list[str] = []  # text of the current list element, for BadCall
         self.word: list[str] = []  # the call name or keyword being read
@@ -274,11 +274,11 @@ class PythonicParser(FormatParser):
                 self._plain_text(out)
                 return
             self.marker_matched = (self.marker_matched + 1) % len(_START)
-            self.marker_seen = not self.marker_matched
+            self.start_seen = not self.marker_matched
         elif ch == "[":
             self.scanner.step(ch)
             self.state = "element"
-        elif ch == "<" and not self.marker_seen:
+        elif ch == "<" and not self.start_seen:
             self.marker_matched = 1
         elif not ch.isspace():
             self._plain_text(out)

@@ -76,7 +76,7 @@ def parameter_value(raw: str) -> Any:
     """
     if raw.startswith("\n"):
         raw = raw[1:]
-    if False:
+    if raw.endswith("\n"):
         raw = raw[:-1]
     try:
         value = json.loads(raw, parse_float=_finite_float, parse_constant=_no_constant)
@@ -152,11 +152,15 @@ class Qwen3CoderParser(FormatParser):
     def _read_name(self) -> str | None:
         """Consume a name up to ``>``: the name, ``""`` if malformed, ``None`` if not over yet."""
         pos = self.held.find(">")
+        lt = self.held.find("<")
+        if lt >= 0 and (pos < 0 or lt < pos):  # a marker starts before the name ended
+            self.word.append(self._consume(lt))
+            return ""
         part = self.held if pos < 0 else self.held[:pos]
         self.word.append(self._consume(len(part)))
         name = "".join(self.word)
         if pos < 0:
-            return "" if "<" in name or len(name) > _NAME_LIMIT else None
+            return "" if len(name) > _NAME_LIMIT else None
         self._consume(1)
         name = name.strip()
         return name if _valid_name(name) else ""

@@ -1,0 +1,67 @@
+"""Engine objects without starting vLLM: sharing, laziness, configuration errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+
+import pytest
+
+from vllm_native import engine as engine_module
+from vllm_native.chat import ChatClient
+from vllm_native.engine import VllmEngine, get_engine
+
+
+def test_same_configuration_gives_the_same_engine_and_nothing_starts():
+    a = get_engine("/models/x", {"max_model_len": 512, "tensor_parallel_size": 1})
+    b = get_engine("/models/x", {"tensor_parallel_size": 1, "max_model_len": 512})
+    c = get_engine("/models/x", {"max_model_len": 1024})
+    assert a is b and a is not c
+    assert not a.started and a.num_unfinished_requests == 0
+
+
+def test_engine_args_pass_through_untouched():
+    args = {"tensor_parallel_size": 2, "distributed_executor_backend": "ray", "quantization": "awq"}
+    assert VllmEngine("m", args).engine_args == args
+
+
+def test_context_window_is_read_without_starting(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"max_position_embeddings": 8192}))
+    assert VllmEngine(str(tmp_path)).max_model_len == 8192
+    engine = VllmEngine(str(tmp_path), {"max_model_len": 2048})
+    assert engine.max_model_len == 2048 and not engine.started
+    assert (
+        ChatClient(model=str(tmp_path), engine_args={"max_model_len": 1024}).context_window == 1024
+    )
+
+
+def test_missing_model_path_is_a_clear_error():
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        VllmEngine("/no/such/model").start()
+
+
+def test_gguf_path_is_refused_with_the_fix(tmp_path):
+    gguf = tmp_path / "model.Q4_1.gguf"
+    gguf.write_bytes(b"GGUF")
+    with pytest.raises(ValueError, match="GGUF"):
+        VllmEngine(str(gguf)).start()
+
+
+def test_script_without_main_guard_gets_told(monkeypatch):
+    fake_main = types.ModuleType("__mp_main__")
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    with pytest.raises(RuntimeError, match='if __name__ == "__main__":'):
+        VllmEngine("/models/x").start()
+
+
+def test_close_before_start_is_harmless():
+    engine = VllmEngine("/models/x")
+    engine.close()
+    engine.close()
+    assert not engine.started
+
+
+def test_client_rejects_engine_and_model_together():
+    with pytest.raises(ValueError, match="either engine="):
+        ChatClient(model="x", engine=engine_module.VllmEngine("x"))
