@@ -26,13 +26,23 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from tenacity import Retrying, retry_if_not_exception_type, stop_after_attempt, wait_fixed
+
 from .types import Message, ToolSpec
 
 CPU_DEFAULT_KV_CACHE_GIB = "1"
+START_ATTEMPTS = 2
 
 
 class EngineError(RuntimeError):
     """The engine aborted or failed a request (never reported as a finish reason)."""
+
+
+class MainGuardError(RuntimeError):
+    """A script started vLLM without an ``if __name__ == "__main__":`` guard."""
+
+
+_USER_ERRORS = (ValueError, FileNotFoundError, ImportError, MainGuardError)
 
 
 @dataclass(frozen=True)
@@ -100,7 +110,7 @@ def _check_main_guard() -> None:
     ``if __name__ == "__main__":`` guard that would start engines recursively."""
     main = sys.modules.get("__main__")
     if getattr(main, "__name__", "") == "__mp_main__":
-        raise RuntimeError(
+        raise MainGuardError(
             "vLLM was started while a child process was importing your script. Put the code that "
             'uses the model under `if __name__ == "__main__":` (vLLM spawns its engine process, '
             "which re-imports the main module)."
@@ -129,7 +139,6 @@ class VllmEngine:
         self._thread: threading.Thread | None = None
         self._tokenizer: Any = None
         self._max_model_len = 0
-        self._closed = False
 
     # -- lifecycle ----------------------------------------------------------------------------
     @property
@@ -137,10 +146,20 @@ class VllmEngine:
         return self._llm is not None
 
     def start(self) -> VllmEngine:
-        """Start the engine now (normally the first request does it)."""
+        """Start the engine now (normally the first request does it). An engine whose process
+        died is replaced by a fresh one; a failed start is retried once."""
         with self._lock:
+            if self._llm is not None and getattr(self._llm, "errored", False):
+                self._shutdown_locked()
             if self._llm is None:
-                self._start_locked()
+                for attempt in Retrying(
+                    stop=stop_after_attempt(START_ATTEMPTS),
+                    wait=wait_fixed(1),
+                    retry=retry_if_not_exception_type(_USER_ERRORS),
+                    reraise=True,
+                ):
+                    with attempt:
+                        self._start_locked()
         return self
 
     def _start_locked(self) -> None:
@@ -188,29 +207,30 @@ class VllmEngine:
         self._loop, self._thread, self._llm = loop, thread, llm
         self._tokenizer = llm.get_tokenizer()
         self._max_model_len = int(llm.model_config.max_model_len)
-        self._closed = False
 
     def close(self) -> None:
         """Shut the engine down and stop its thread; leaves no engine process behind.
         Closing twice is harmless; a later request starts a fresh engine."""
         with self._lock:
-            llm, loop, thread = self._llm, self._loop, self._thread
-            self._llm = self._loop = self._thread = None
-            self._closed = True
-            if llm is None:
-                return
-            try:
-                if loop is not None:  # stop reading outputs first: a dying engine is expected now
-                    asyncio.run_coroutine_threadsafe(_stop_output_handler(llm), loop).result(10)
-                llm.shutdown()
-            finally:
-                # AsyncLLM.__del__ calls shutdown() again, possibly at interpreter exit when
-                # its module globals are gone ("'NoneType' object is not callable"): done already.
-                llm.shutdown = _already_shut_down
-                if loop is not None:
-                    loop.call_soon_threadsafe(loop.stop)
-                if thread is not None:
-                    thread.join(timeout=10)
+            self._shutdown_locked()
+
+    def _shutdown_locked(self) -> None:
+        llm, loop, thread = self._llm, self._loop, self._thread
+        self._llm = self._loop = self._thread = None
+        if llm is None:
+            return
+        try:
+            if loop is not None:  # stop reading outputs first: a dying engine is expected now
+                asyncio.run_coroutine_threadsafe(_stop_output_handler(llm), loop).result(10)
+            llm.shutdown()
+        finally:
+            # AsyncLLM.__del__ calls shutdown() again, possibly at interpreter exit when
+            # its module globals are gone ("'NoneType' object is not callable"): done already.
+            llm.shutdown = _already_shut_down
+            if loop is not None:
+                loop.call_soon_threadsafe(loop.stop)
+            if thread is not None:
+                thread.join(timeout=10)
 
     def __enter__(self) -> VllmEngine:
         return self
@@ -412,6 +432,12 @@ def _as_engine_error(exc: BaseException) -> BaseException:
     name = type(exc).__name__
     if name in ("VLLMValidationError",):
         return ValueError(str(exc))
+    if name == "EngineDeadError":
+        err = EngineError(
+            "the vLLM engine process died while generating; the next request starts a fresh engine"
+        )
+        err.__cause__ = exc
+        return err
     err = EngineError(f"the engine failed: {name}: {exc}")
     err.__cause__ = exc
     return err
