@@ -447,8 +447,8 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         OpenAI tool), enforced by vLLM structured outputs.
 
         ``method``: ``"function_calling"`` forces a call of a tool made from ``schema``;
-        ``"json_schema"`` constrains the reply to the schema; ``"json_mode"`` to some JSON object
-        (``schema`` optional, used only for parsing). A Pydantic ``schema`` gives Pydantic
+        ``"json_schema"`` constrains the reply to the schema; ``"json_mode"`` too when a
+        ``schema`` is given, otherwise to some JSON object. A Pydantic ``schema`` gives Pydantic
         objects, anything else dicts. ``include_raw=True`` returns ``{"raw", "parsed",
         "parsing_error"}`` instead of raising on a parsing error.
         """
@@ -475,9 +475,11 @@ class ChatVLLM(VllmSettings, BaseChatModel):
                 else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
             )
         elif method in ("json_schema", "json_mode"):
+            # json_mode with a known schema is enforced like json_schema: a valid reply is
+            # guaranteed instead of merely some JSON object.
             response_format = (
                 json_schema_format(schema, strict=strict)
-                if method == "json_schema"
+                if schema is not None
                 else {"type": "json_object"}
             )
             llm = self.bind(response_format=response_format, **trace)

@@ -4,7 +4,7 @@
   it starts follow the tool's parameter schema.
 * ``none``: no parsing, no call can come out (all text is content).
 * ``required`` / ``any``: a JSON-schema constraint forces ``[{"name", "arguments"}, ...]`` with each
-  tool's parameter schema inside (``maxItems: 1`` without parallel calls).
+  tool's parameter schema inside: at most one call per bound tool (one without parallel calls).
 * a tool name: the constraint forces exactly that tool's arguments object.
 
 Example:
@@ -126,10 +126,10 @@ def required_schema(tools: list[ToolSpec], parallel_tool_calls: bool) -> dict[st
         }
         for t in tools
     ]
-    schema: dict[str, Any] = {"type": "array", "minItems": 1, "items": {"anyOf": items}}
-    if not parallel_tool_calls:
-        schema["maxItems"] = 1
-    return schema
+    # At most one call per bound tool: small models otherwise repeat the same call until
+    # max_tokens under a grammar that allows unlimited items.
+    max_items = len(tools) if parallel_tool_calls else 1
+    return {"type": "array", "minItems": 1, "maxItems": max_items, "items": {"anyOf": items}}
 
 
 def _strict_constraint(tools: list[ToolSpec], fmt: ToolCallFormat) -> dict[str, Any]:

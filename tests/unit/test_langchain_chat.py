@@ -621,17 +621,13 @@ def test_with_structured_output(schema, method):
     expected = {"name": "Ann", "age": 31}
     assert (result.model_dump() if schema is Person else result) == expected
     structured = engine.requests[0].sampling_params.structured_outputs
-    if method == "json_mode":
-        assert structured.json_object is True
-        assert engine.requests[0].tools is None
+    assert structured.json["properties"]["age"] == {"type": "integer"}  # json_mode too
+    if method == "function_calling":
+        assert [t["function"]["name"] for t in engine.requests[0].tools] == [
+            "Person" if schema is not PersonDict else "PersonDict"
+        ]
     else:
-        assert structured.json["properties"]["age"] == {"type": "integer"}
-        if method == "function_calling":
-            assert [t["function"]["name"] for t in engine.requests[0].tools] == [
-                "Person" if schema is not PersonDict else "PersonDict"
-            ]
-        else:
-            assert engine.requests[0].tools is None
+        assert engine.requests[0].tools is None
 
 
 def test_structured_output_streams_and_batches():
@@ -655,6 +651,7 @@ def test_structured_output_include_raw():
 def test_structured_output_json_mode_without_schema_and_strict():
     model, engine = model_for(['{"any": [1]}', PERSON_JSON])
     assert model.with_structured_output(method="json_mode").invoke("JSON!") == {"any": [1]}
+    assert engine.requests[0].sampling_params.structured_outputs.json_object is True
     model.with_structured_output(Person, method="json_schema", strict=True).invoke("Who?")
     assert (
         engine.requests[1].sampling_params.structured_outputs.json["additionalProperties"] is False

@@ -270,7 +270,7 @@ def test_explicit_tool_choice_and_parallel_calls():
     calls = llm.get_tool_calls_from_response(response)
     assert [c.tool_kwargs["city"] for c in calls] == ["Rome", "Oslo"]
     assert len({c.tool_id for c in calls}) == 2
-    assert "maxItems" not in structured(engine)
+    assert structured(engine)["maxItems"] == 2  # one call per bound tool
 
 
 async def test_async_and_streaming_chat_with_tools():

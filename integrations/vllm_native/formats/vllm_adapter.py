@@ -7,9 +7,11 @@ parser allows:
 
 - a call's name is given once, on its first piece; argument text received before the name is
   held until the name arrives;
-- pieces are sequential: a call ends (``CallEnd``) when the parser starts the next one; argument
-  fragments the parser sends later for an ended call cannot be streamed any more (OpenAI clients
-  make the same assumption) and are left out;
+- argument text is forwarded up to the end of its JSON value; anything a parser appends after
+  it (some stream the text that follows a call into its arguments) is not arguments;
+- pieces are sequential: a call ends (``CallEnd``) when the parser starts the next one, once its
+  arguments JSON is finished; while it is not, the next calls wait (the parser may still send the
+  rest; if it never does, the end-of-stream repair below settles them);
 - the text given to vLLM is tokenized with the model's tokenizer, because parsers built on vLLM's
   parser engine recognise special-token markers by token id; a text suffix that may still become
   one of the tokenizer's special or added tokens is held back until it is decided, so a marker
@@ -18,14 +20,16 @@ parser allows:
 At ``close()`` the whole text is parsed again with the parser's non-streaming
 ``extract_tool_calls``, and the streamed result is repaired towards it:
 
-1. If that parse finds no call but calls were streamed, the streamed calls stand (vLLM's
-   non-streaming parsers give up on the whole message at the first error) and nothing is repaired.
+1. If that parse finds no call but calls were streamed, the streamed calls stand, waiting ones
+   included (vLLM's non-streaming parsers give up on the whole message at the first error), and
+   nothing is repaired.
 2. Content: when the final content extends what was streamed, the missing suffix is emitted.
    Streamed text is never taken back.
 3. The call still open gets its final arguments: nothing more when the streamed text equals them
    (as text or as parsed JSON), the missing suffix when the streamed text is a prefix of them,
    otherwise a ``BadCall`` carrying the final arguments text (the streamed fragments were wrong).
-4. Final calls that were never streamed (their name never came) are emitted whole, in order.
+4. Final calls that were not streamed (their name never came, or they were still waiting) are
+   emitted whole, in order.
 
 Example (with the prepared default model's tokenizer):
     >>> from transformers import AutoTokenizer
@@ -38,14 +42,24 @@ Example (with the prepared default model's tokenizer):
 
 from __future__ import annotations
 
+import functools
 import json
-import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..types import ToolSpec
-from .base import BadCall, CallArgs, CallEnd, CallStart, FormatParser, Piece, Text, ToolCallFormat
+from .base import (
+    BadCall,
+    CallArgs,
+    CallEnd,
+    CallStart,
+    FormatParser,
+    JsonValueScanner,
+    Piece,
+    Text,
+    ToolCallFormat,
+)
 
 
 def vllm_parser_names() -> list[str]:
@@ -130,8 +144,11 @@ class _Call:
 
     name: str | None = None
     received: str = ""  # argument text vLLM sent for this index
-    emitted: int = 0  # how much of ``received`` went out as CallArgs
+    read: int = 0  # how much of ``received`` has been looked at
+    sent: str = ""  # what went out as CallArgs: ``received`` up to the end of its JSON value
     started: bool = False
+    scanner: JsonValueScanner = field(default_factory=JsonValueScanner)
+    complete: bool = False  # the arguments JSON value has ended
 
 
 class VllmStreamParser(FormatParser):
@@ -145,6 +162,7 @@ class VllmStreamParser(FormatParser):
         self.content: list[str] = []
         self.calls: list[_Call] = []
         self.open: int | None = None  # vLLM index of the call whose pieces are being emitted
+        self.started = 0  # calls start in index order: how many have
         self.closed = False
 
     def feed(self, text: str) -> list[Piece]:
@@ -213,24 +231,50 @@ class VllmStreamParser(FormatParser):
             call.name = name
         if args:
             call.received += args
-        if not call.started and call.name is not None and (self.open is None or index > self.open):
+        self._pump(out, wait=True)
+
+    def _pump(self, out: list[Piece], *, wait: bool) -> None:
+        """Forward the open call's new argument text, and start the next call once its name is
+        known. With ``wait``, the next call waits while the open call's arguments JSON is
+        unfinished (the parser may still send the rest)."""
+        while True:
             if self.open is not None:
+                self._forward(self.calls[self.open], out)
+            if self.started >= len(self.calls) or self.calls[self.started].name is None:
+                return
+            if self.open is not None:
+                current = self.calls[self.open]
+                if wait and not current.complete and current.received.strip():
+                    return
                 out.append(CallEnd())
-            out.append(CallStart(call.name))
+            call = self.calls[self.started]
+            out.append(CallStart(call.name or ""))
             call.started = True
-            self.open = index
-        if self.open == index and len(call.received) > call.emitted:
-            out.append(CallArgs(call.received[call.emitted :]))
-            call.emitted = len(call.received)
+            self.open = self.started
+            self.started += 1
+
+    @staticmethod
+    def _forward(call: _Call, out: list[Piece]) -> None:
+        """Emit ``call``'s argument text received since last time, up to the end of its JSON."""
+        fresh = call.received[call.read :]
+        call.read = len(call.received)
+        if not fresh or call.complete:
+            return  # text after the arguments' JSON value is not arguments
+        used = call.scanner.feed(fresh)
+        if used is not None:
+            fresh, call.complete = fresh[:used], True
+        if fresh:
+            out.append(CallArgs(fresh))
+            call.sent += fresh
 
     # -- end of stream ------------------------------------------------------------------------
     def _reconcile(self) -> list[Piece]:
         out: list[Piece] = []
         final = _quietly(lambda: self.parser.extract_tool_calls(self.text, self.request))
         final_calls = list(final.tool_calls) if final is not None and final.tools_called else []
-        streamed_any = any(c.started for c in self.calls)
-        if final is None or (not final_calls and streamed_any):
-            return self._end_open(out)  # rule 1
+        if final is None or (not final_calls and self.started):
+            self._pump(out, wait=False)  # rule 1: what vLLM streamed, waiting calls included
+            return self._end_open(out)
         streamed_content = "".join(self.content)
         final_content = final.content or ""
         if len(final_content) > len(streamed_content) and final_content.startswith(
@@ -262,7 +306,7 @@ class VllmStreamParser(FormatParser):
 def _finish_call(call: _Call, function: Any, parser_name: str) -> list[Piece]:
     """Pieces that end the open ``call`` as the final parse's ``function`` has it (rule 3)."""
     name, arguments = function.name, function.arguments or ""
-    streamed = call.received[: call.emitted]
+    streamed = call.sent
     if name == call.name:
         if arguments.startswith(streamed):
             rest = arguments[len(streamed) :]
@@ -301,18 +345,14 @@ def _added_tokens(tokenizer: Any) -> tuple[str, ...]:
     return tuple(sorted(t for t in texts if t))
 
 
-_CACHED: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-
-
+@functools.lru_cache(maxsize=4)
 def _cached(tokenizer: Any) -> Any:
     """The tokenizer with its vocabulary computed once (vLLM's ``get_cached_tokenizer``): many
-    of vLLM's parsers read the whole vocabulary whenever one is constructed, once per response.
-    The engine's tokenizer is already cached this way; a plain Hugging Face one is wrapped once."""
-    from transformers import PreTrainedTokenizerBase
+    of vLLM's parsers read the whole vocabulary each time one is constructed, once per response.
+    Wrapping is done once per tokenizer, and is quick for the engine's (already cached) one."""
+    from transformers import PythonBackend, TokenizersBackend
     from vllm.tokenizers.hf import get_cached_tokenizer
 
-    if not isinstance(tokenizer, PreTrainedTokenizerBase):
+    if not isinstance(tokenizer, (PythonBackend, TokenizersBackend)):
         return tokenizer
-    if tokenizer not in _CACHED:
-        _CACHED[tokenizer] = get_cached_tokenizer(tokenizer)
-    return _CACHED[tokenizer]
+    return get_cached_tokenizer(tokenizer)
