@@ -292,6 +292,8 @@ def test_completion_stream():
             "invalid JSON Schema",
         ),
         ({"messages": USER, "sampling": SamplingOptions(max_tokens=0)}, "max_tokens"),
+        ({"messages": USER, "sampling": SamplingOptions(extra={"n": 2})}, "n > 1"),
+        ({"messages": USER, "sampling": SamplingOptions(extra={"no_such": 1})}, "unsupported"),
         (
             {
                 "messages": [
