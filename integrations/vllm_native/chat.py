@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .engine import Engine, EngineDelta, EngineError, RenderedPrompt, get_engine
-from .formats import detect_format, get_format
+from .formats import available_formats, detect_format, get_format, is_known_format
 from .formats.reasoning import ReasoningSplitter
 from .render import check_prompt_length, render_request
 from .sampling import build_sampling_params
@@ -81,8 +81,11 @@ class ChatClient:
     ) -> None:
         if engine is not None and (model is not None or engine_args):
             raise ValueError("pass either engine= or model=/engine_args=, not both")
-        if tool_parser is not None:
-            get_format(tool_parser)  # fail now on unknown names
+        if tool_parser is not None and not is_known_format(tool_parser):
+            raise ValueError(
+                f"Unknown tool_parser {tool_parser!r}; ours are {available_formats()}, "
+                "or any name in vLLM's tool-parser registry"
+            )
         self._engine = engine
         self._model = model
         self._engine_args = dict(engine_args or {})
@@ -176,7 +179,11 @@ class ChatClient:
     # -- internals ------------------------------------------------------------------------------
     def _prepare(self, request: ChatRequest) -> tuple[RenderedPrompt, Any, StreamAssembler]:
         engine = self.engine
-        fmt = get_format(self.tool_parser or detect_format(engine.chat_template()))
+        fmt = get_format(
+            self.tool_parser or detect_format(engine.chat_template()),
+            tokenizer=getattr(engine, "tokenizer", None),
+            tools=request.tools,
+        )
         plan = plan_turn(
             request.tools,
             request.tool_choice,

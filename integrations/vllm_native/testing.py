@@ -87,6 +87,11 @@ class ScriptedEngine:
         return self._max_model_len
 
     @property
+    def tokenizer(self) -> Any:
+        """The Hugging Face tokenizer given at construction (``None`` without one)."""
+        return self._tokenizer
+
+    @property
     def remaining(self) -> int:
         """Responses not yet used."""
         return len(self._responses)

@@ -320,3 +320,19 @@ def test_prompt_longer_than_context_says_the_lengths():
 def test_unknown_tool_parser_is_rejected_at_construction():
     with pytest.raises(ValueError, match="Unknown tool_parser"):
         ChatClient(engine=ScriptedEngine([]), tool_parser="nonsense")
+
+
+def test_a_vllm_registry_parser_works_through_the_adapter():
+    """A name that is not ours (``phi4_mini_json``) runs vLLM's own parser, same invariants."""
+    from transformers import AutoTokenizer
+
+    from vllm_native.models import default_model_path
+
+    tokenizer = AutoTokenizer.from_pretrained(default_model_path())
+    text = 'functools[{"name": "add", "arguments": {"a": 1, "b": 2}}]'
+    engine = ScriptedEngine([text], tokenizer=tokenizer, chunks=3)
+    client = ChatClient(engine=engine, tool_parser="phi4_mini_json")
+    events = list(client.stream(ChatRequest(USER, tools=[WEATHER, ADD])))
+    message = check_invariants(events)
+    assert [(c.name, c.arguments) for c in message.tool_calls] == [("add", {"a": 1, "b": 2})]
+    assert message.finish_reason == "function_call"

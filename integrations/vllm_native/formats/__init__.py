@@ -7,6 +7,10 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from ..types import ToolSpec
 from .base import ToolCallFormat
 from .deepseek import DeepSeekV3Format, DeepSeekV31Format
 from .hermes import HermesFormat
@@ -35,12 +39,35 @@ def available_formats() -> list[str]:
     return sorted(_FORMATS)
 
 
-def get_format(name: str) -> ToolCallFormat:
-    """The format called ``name`` (vLLM's ``--tool-call-parser`` spelling)."""
-    try:
+def get_format(
+    name: str, *, tokenizer: Any = None, tools: Sequence[ToolSpec] | None = None
+) -> ToolCallFormat:
+    """The format called ``name``: ours, else vLLM's own parser of that name through
+    :class:`~vllm_native.formats.vllm_adapter.VllmParserFormat` (which needs the model's
+    tokenizer and the turn's tools)."""
+    if name in _FORMATS:
         return _FORMATS[name]()
-    except KeyError:
-        raise ValueError(f"Unknown tool_parser {name!r}; ours are {available_formats()}") from None
+    from .vllm_adapter import VllmParserFormat, vllm_parser_names
+
+    if name not in vllm_parser_names():
+        raise ValueError(
+            f"Unknown tool_parser {name!r}; ours are {available_formats()}, "
+            f"vLLM's are {vllm_parser_names()}"
+        )
+    if tokenizer is None:
+        raise ValueError(
+            f"tool_parser {name!r} is vLLM's own parser: it needs the model's tokenizer"
+        )
+    return VllmParserFormat(name, tokenizer, list(tools) if tools else None)
+
+
+def is_known_format(name: str) -> bool:
+    """Whether ``name`` is one of our formats or a parser in vLLM's registry."""
+    if name in _FORMATS:
+        return True
+    from .vllm_adapter import vllm_parser_names  # imports vLLM: only for names not ours
+
+    return name in vllm_parser_names()
 
 
 def detect_format(chat_template: str | None) -> str:

@@ -27,9 +27,13 @@ At ``close()`` the whole text is parsed again with the parser's non-streaming
    Streamed text is never taken back.
 3. The call still open gets its final arguments: nothing more when the streamed text equals them
    (as text or as parsed JSON), the missing suffix when the streamed text is a prefix of them,
-   otherwise a ``BadCall`` carrying the final arguments text (the streamed fragments were wrong).
+   otherwise a ``BadCall(final arguments text, error, name=...)`` after its ``CallStart`` (the
+   streamed fragments were wrong; the assembler records the call as invalid).
 4. Final calls that were not streamed (their name never came, or they were still waiting) are
    emitted whole, in order.
+
+The cost per token is that of vLLM's parser: most re-read the whole message on every delta, so it
+grows with the message (see ``docs/benchmarks.md``), unlike our own formats.
 
 Example (with the prepared default model's tokenizer):
     >>> from transformers import AutoTokenizer
