@@ -54,7 +54,11 @@ def requests(tool_choice) -> list[ChatRequest]:
             [{"role": "user", "content": "What is the weather like in Paris today?"}],
             tools=[WEATHER, CONVERT],
             tool_choice=tool_choice,
-            sampling=SamplingOptions(temperature=0.8, seed=seed, max_tokens=96),
+            # seeded sampling; the frequency penalty keeps the 135M model from running on
+            # inside a string value until max_tokens cuts the call off
+            sampling=SamplingOptions(
+                temperature=0.7, seed=seed, frequency_penalty=0.5, max_tokens=160
+            ),
         )
         for seed in range(RUNS)
     ]
