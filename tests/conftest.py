@@ -12,8 +12,16 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``engine_last`` (they shut the shared engine down) run after all others."""
-    items.sort(key=lambda item: item.get_closest_marker("engine_last") is not None)
+    """Fast tests first (before the shared engine starts), then real-engine tests, then the
+    ones marked ``engine_last`` (they shut the shared engine down)."""
+
+    def order(item):
+        return (
+            item.get_closest_marker("engine_last") is not None,
+            item.get_closest_marker("engine") is not None,
+        )
+
+    items.sort(key=order)
 
 
 @pytest.fixture(scope="session", autouse=True)

