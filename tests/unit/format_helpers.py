@@ -126,9 +126,12 @@ tool_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_.-]{0,30}", fullmatch=True)
 """Tool names as OpenAI allows them."""
 
 
-def json_arguments(tricky: Sequence[str] = ()) -> st.SearchStrategy[dict]:
+def json_arguments(
+    tricky: Sequence[str] = (), *, floats: st.SearchStrategy[float] | None = None
+) -> st.SearchStrategy[dict]:
     """Argument dicts with nested values, unicode, quotes and backslashes; strings are sometimes
-    one of ``tricky`` (a format's marker texts), alone or inside other text."""
+    one of ``tricky`` (a format's marker texts), alone or inside other text. ``floats`` replaces
+    the default (any finite float)."""
     strings = st.one_of(
         st.text(max_size=20),
         st.sampled_from(['"', "\\", '\\"', "{", "}", "[", "]", "\n", "é ü 中文 😀", *tricky]),
@@ -143,7 +146,7 @@ def json_arguments(tricky: Sequence[str] = ()) -> st.SearchStrategy[dict]:
         st.none(),
         st.booleans(),
         st.integers(),
-        st.floats(allow_nan=False, allow_infinity=False),
+        floats if floats is not None else st.floats(allow_nan=False, allow_infinity=False),
         strings,
     )
     values = st.recursive(

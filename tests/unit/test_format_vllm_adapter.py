@@ -76,10 +76,16 @@ def _mistral(before: str, calls: Sequence[tuple[str, dict]]) -> tuple[str, str]:
 RENDER = {"hermes": _hermes, "llama3_json": _llama3_json, "mistral": _mistral}
 
 names = st.from_regex(r"[a-z_][a-z0-9_]{0,12}", fullmatch=True)
-# vLLM's parsers look for their markers anywhere, strings included (see the test of that below)
-calls_strategy = st.lists(st.tuples(names, json_arguments()), min_size=1, max_size=3).filter(
-    lambda calls: not any(m in json.dumps(calls, ensure_ascii=False) for m in ALL_MARKERS)
+# vLLM's parsers look for their markers anywhere, strings included (see the test of that below);
+# vLLM's llama3_json streaming re-serialises floats through partial-json-parser, which loses the
+# last digit of subnormal numbers (-2.6003322865553094e-266 streams as ...096e-266): the adapter
+# then reports the call as invalid, so these property tests keep to floats that round-trip.
+ordinary_floats = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(
+    lambda x: round(x, 6)
 )
+calls_strategy = st.lists(
+    st.tuples(names, json_arguments(floats=ordinary_floats)), min_size=1, max_size=3
+).filter(lambda calls: not any(m in json.dumps(calls, ensure_ascii=False) for m in ALL_MARKERS))
 plain_text = st.text(st.characters(blacklist_characters="<[{"), max_size=30)
 
 
