@@ -12,7 +12,7 @@ Example:
     >>> tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
     >>> plan = plan_turn(tools, "f", fmt=get_format("hermes"))
     >>> plan.structured
-    {'json': {'type': 'object'}}
+    {'json': {'type': 'object'}, 'disable_any_whitespace': True}
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from .formats.forced import JsonArrayParser, NamedToolParser
 from .types import ToolChoice, ToolSpec
 
 EMPTY_OBJECT_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+COMPACT: dict[str, Any] = {"disable_any_whitespace": True}
+"""Forced calls are written as compact JSON: no tokens spent on (or lost to) indentation."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def plan_turn(
         return TurnPlan(
             JsonArrayParser,
             frozenset(names),
-            {"json": required_schema(tools or [], parallel_tool_calls)},
+            {"json": required_schema(tools or [], parallel_tool_calls), **COMPACT},
         )
     if choice == "auto":
         constraint = _strict_constraint(tools or [], fmt) if strict else None
@@ -109,7 +111,7 @@ def plan_turn(
     return TurnPlan(
         lambda: NamedToolParser(choice),
         frozenset(names),
-        {"json": tool_parameters(by_name[choice])},
+        {"json": tool_parameters(by_name[choice]), **COMPACT},
     )
 
 

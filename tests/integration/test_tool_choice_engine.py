@@ -21,7 +21,7 @@ WEATHER = {
         "parameters": {
             "type": "object",
             "properties": {
-                "city": {"type": "string"},
+                "city": {"type": "string", "maxLength": 40},
                 "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
             },
             "required": ["city", "unit"],
@@ -37,8 +37,8 @@ CONVERT = {
             "type": "object",
             "properties": {
                 "amount": {"type": "number"},
-                "source": {"type": "string"},
-                "target": {"type": "string"},
+                "source": {"type": "string", "pattern": "^[A-Z]{3}$"},
+                "target": {"type": "string", "pattern": "^[A-Z]{3}$"},
             },
             "required": ["amount", "source", "target"],
         },
@@ -54,11 +54,9 @@ def requests(tool_choice) -> list[ChatRequest]:
             [{"role": "user", "content": "What is the weather like in Paris today?"}],
             tools=[WEATHER, CONVERT],
             tool_choice=tool_choice,
-            # seeded sampling; the frequency penalty keeps the 135M model from running on
-            # inside a string value until max_tokens cuts the call off
-            sampling=SamplingOptions(
-                temperature=0.7, seed=seed, frequency_penalty=0.5, max_tokens=160
-            ),
+            # seeded sampling at a low temperature: hotter, the 135M model rambles inside
+            # string values (URLs, weather reports) until max_tokens cuts the call off
+            sampling=SamplingOptions(temperature=0.3, seed=seed, max_tokens=128),
         )
         for seed in range(RUNS)
     ]

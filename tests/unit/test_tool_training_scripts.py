@@ -1,0 +1,254 @@
+"""The scripts behind ``smollm2-tools``: the synthetic dataset (deterministic, held out, valid),
+the training encoder (only assistant replies are learned) and the eval scoring."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from jsonschema import validate
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+from transformers import PreTrainedTokenizerFast
+
+from vllm_native.models import chat_template
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+import eval_tool_model as ev  # noqa: E402
+import make_tool_dataset as md  # noqa: E402
+import train_tool_lora as tr  # noqa: E402
+from tool_catalog import ALL_TOOLS, HELD_OUT_TOOLS, TRAIN_TOOLS  # noqa: E402
+
+HELD_OUT = {t.name for t in HELD_OUT_TOOLS}
+
+
+@pytest.fixture(scope="module")
+def splits():
+    train = md.make_split(600, md.TRAIN_MIX, "7-train", held_out=False)
+    evaluation = md.make_split(200, md.EVAL_MIX, "7-eval", held_out=True)
+    return train, evaluation
+
+
+def test_the_dataset_is_deterministic_for_a_seed(tmp_path):
+    md.main(["--train", "50", "--eval", "20", "--seed", "3", "--out", str(tmp_path / "a")])
+    md.main(["--train", "50", "--eval", "20", "--seed", "3", "--out", str(tmp_path / "b")])
+    md.main(["--train", "50", "--eval", "20", "--seed", "4", "--out", str(tmp_path / "c")])
+    for name in ("train.jsonl", "eval.jsonl"):
+        a, b, c = ((tmp_path / d / name).read_bytes() for d in "abc")
+        assert a == b != c
+
+
+def test_held_out_tools_never_reach_training_and_eval_uses_both_kinds(splits):
+    train, evaluation = splits
+    md.check_held_out(train, evaluation)
+    offered = {t["function"]["name"] for r in train for t in r["tools"]}
+    assert offered == {t.name for t in TRAIN_TOOLS}
+    groups = {ev.group_of(r, HELD_OUT) for r in evaluation if r["expected_calls"]}
+    assert groups == {"unseen tools", "unseen phrasings"}
+
+
+def test_eval_phrasings_of_training_tools_are_not_training_phrasings(splits):
+    train, evaluation = splits
+    train_prompts = {m["content"] for r in train for m in r["messages"] if m["role"] == "user"}
+    for record in evaluation:
+        for message in record["messages"]:
+            if message["role"] == "user":
+                assert message["content"] not in train_prompts
+
+
+def test_every_expected_call_is_offered_and_valid_for_its_schema(splits):
+    for record in [r for split in splits for r in split]:
+        schemas = {t["function"]["name"]: t["function"]["parameters"] for t in record["tools"]}
+        assert 1 <= len(schemas) <= 3
+        for call in record["expected_calls"]:
+            validate(call["arguments"], schemas[call["name"]])
+        if record["kind"] == "no_call":
+            assert not record["expected_calls"]
+            assert not any(ALL_TOOLS[name].broad for name in schemas)
+
+
+def test_answers_quote_the_values_the_metric_looks_for(splits):
+    answers = [r for split in splits for r in split if r["kind"] in ("answer", "thanks")]
+    assert answers
+    for record in answers:
+        results = [m for m in record["messages"] if m["role"] == "tool"]
+        answer = next(m for m in reversed(record["messages"]) if m["role"] == "assistant")
+        if record["kind"] == "thanks":
+            answer = record["messages"][len(record["messages"]) - 3]
+        assert len(record["mentions"]) == len(results) == len(record["expected_calls"])
+        for values, result in zip(record["mentions"], results, strict=True):
+            assert values
+            for value in values:
+                assert value in answer["content"] and value in result["content"]
+
+
+def test_two_call_requests_ask_for_two_calls():
+    rng = random.Random(1)
+    record = md.make_example("two_calls", rng, held_out=False)
+    assert len(record["messages"][-1]["tool_calls"]) == len(record["expected_calls"]) == 2
+
+
+# ----------------------------------------------------------------------------------------------
+# Training encoder
+# ----------------------------------------------------------------------------------------------
+
+
+def byte_level_tokenizer() -> PreTrainedTokenizerFast:
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    tok = Tokenizer(models.BPE(vocab={ch: i for i, ch in enumerate(alphabet)}, merges=[]))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok)
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<|im_start|>", "<|im_end|>"]})
+    tokenizer.chat_template = chat_template("smollm2")
+    return tokenizer
+
+
+def test_only_assistant_replies_and_their_end_marker_are_learned(splits):
+    tokenizer = byte_level_tokenizer()
+    record = next(r for r in splits[0] if r["kind"] == "thanks")
+    ids, labels = tr.encode(tokenizer, record)
+    rendered = tokenizer.apply_chat_template(
+        record["messages"], tools=record["tools"], tokenize=False
+    )
+    assert tokenizer.decode(ids) + "\n" == rendered
+    learned = tokenizer.decode([t for t in labels if t != tr.IGNORE])
+    replies = [m for m in record["messages"] if m["role"] == "assistant"]
+    assert learned.count("<|im_end|>") == len(replies) == 3  # call, answer, "welcome"
+    call = replies[0]["tool_calls"][0]["function"]
+    assert learned.startswith(f'<tool_call>\n{{"name": "{call["name"]}", "arguments": ')
+    assert learned.endswith(replies[-1]["content"] + "<|im_end|>")
+    assert "<|im_start|>" not in learned and "<tool_response>" not in learned
+
+
+def test_batches_cover_every_example_once_per_epoch_within_the_token_budget():
+    lengths = [random.Random(i).randint(50, 400) for i in range(300)]
+    batches = tr.schedule(lengths, epochs=2, batch_tokens=2000, seed=0)
+    assert batches == tr.schedule(lengths, epochs=2, batch_tokens=2000, seed=0)
+    assert sorted(i for b in batches for i in b) == sorted(list(range(300)) * 2)
+    assert all(len(b) * max(lengths[i] for i in b) <= 2000 for b in batches if len(b) > 1)
+
+
+# ----------------------------------------------------------------------------------------------
+# Eval scoring
+# ----------------------------------------------------------------------------------------------
+
+CALL = {
+    "kind": "call",
+    "expected_calls": [{"name": "set_timer", "arguments": {"minutes": 5, "label": "tea"}}],
+}
+
+
+@pytest.mark.parametrize(
+    ("reply", "checks"),
+    [
+        (ev.Reply("", [{"name": "set_timer", "arguments": {"label": "tea", "minutes": 5.0}}]),
+         {"decision": True, "exact_arguments": True}),
+        (ev.Reply("", [{"name": "set_timer", "arguments": {"minutes": 5}}]),
+         {"decision": True, "exact_arguments": False}),
+        (ev.Reply("", [], ['{"minutes": 5']), {"decision": False, "exact_arguments": False}),
+        (ev.Reply("Sure!"), {"decision": False, "exact_arguments": False}),
+    ],
+)  # fmt: skip
+def test_call_scoring(reply, checks):
+    assert ev.score_one(CALL, reply) == checks
+
+
+def test_no_call_and_answer_scoring():
+    no_call = {"kind": "no_call", "expected_calls": []}
+    assert ev.score_one(no_call, ev.Reply("Paris.")) == {"decision": True, "false_calls": False}
+    called = ev.Reply("", [{"name": "get_weather", "arguments": {}}])
+    assert ev.score_one(no_call, called) == {"decision": False, "false_calls": True}
+
+    answer = {"kind": "answer", "expected_calls": [], "mentions": [["18", "sunny"], ["09:15"]]}
+    good = ev.Reply("It is 18 degrees in Oslo; the sun rises at 09:15.")
+    assert ev.score_one(answer, good) == {"uses_result": True, "quotes_all": False}
+    assert ev.score_one(answer, ev.Reply("18 and sunny")) == {
+        "uses_result": False,
+        "quotes_all": False,
+    }
+    echo = ev.Reply('<tool_response>\n{"t": 18, "c": "sunny", "r": "09:15"}\n</tool_response>')
+    assert ev.score_one(answer, echo)["uses_result"] is False
+
+
+def test_summary_table_has_a_row_per_metric_and_a_column_per_group():
+    records = [dict(CALL, id="1"), {"id": "2", "kind": "no_call", "expected_calls": []}]
+    replies = [ev.Reply("", [{"name": "set_timer", "arguments": {"minutes": 5, "label": "tea"}}])]
+    table = ev.summarize(records, replies + [ev.Reply("Hi")], HELD_OUT)
+    assert table["all"]["decision"] == [2, 2]
+    assert table["unseen phrasings"]["exact_arguments"] == [1, 1]
+    text = ev.format_table(table)
+    assert "| tool decision accuracy | >= 90% | 100.0% (2/2) | 100.0% (1/1) |" in text
+    assert json.dumps(table)
+
+
+# ----------------------------------------------------------------------------------------------
+# Training: a tiny random Llama, interrupted and resumed, ends where an uninterrupted run ends
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_run(tmp_path, splits):
+    pytest.importorskip("peft")  # a training-only dependency
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tokenizer = byte_level_tokenizer()
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=4096,
+        tie_word_embeddings=True,
+    )
+    model_dir = tmp_path / "tiny"
+    LlamaForCausalLM(config).save_pretrained(model_dir)
+    tokenizer.save_pretrained(model_dir)
+    data = tmp_path / "data"
+    data.mkdir()
+    lines = [json.dumps(r) for r in splits[0][:4]]
+    (data / "train.jsonl").write_text("\n".join(lines) + "\n")
+
+    def args(name: str, *extra: str) -> list[str]:
+        return [
+            *("--model", str(model_dir), "--data", str(data), "--epochs", "2"),
+            *("--batch-tokens", "3000", "--save-every", "2", "--rank", "4", "--alpha", "8"),
+            *("--out", str(tmp_path / name), "--work-dir", str(tmp_path / f"work-{name}")),
+            *extra,
+        ]
+
+    return args
+
+
+def test_an_interrupted_run_resumes_to_the_same_adapter(tiny_run, tmp_path, monkeypatch):
+    from safetensors.torch import load_file
+
+    tr.main(tiny_run("straight"))
+    save = tr._save_checkpoint
+
+    def save_then_die(*args):
+        save(*args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tr, "_save_checkpoint", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        tr.main(tiny_run("resumed"))
+    monkeypatch.setattr(tr, "_save_checkpoint", save)
+    tr.main(tiny_run("resumed", "--resume"))
+
+    assert "resumed at step 2/" in (tmp_path / "work-resumed" / "train.log").read_text()
+    straight = load_file(tmp_path / "straight" / "adapter_model.safetensors")
+    resumed = load_file(tmp_path / "resumed" / "adapter_model.safetensors")
+    assert straight.keys() == resumed.keys() and len(straight) == 2 * 2 * 7
+    for key, tensor in straight.items():
+        assert tensor.dtype == resumed[key].dtype == torch.float16
+        assert torch.equal(tensor, resumed[key]), key
+    config = json.loads((tmp_path / "straight" / "adapter_config.json").read_text())
+    assert (config["r"], config["lora_alpha"]) == (4, 8)
+    assert config["base_model_name_or_path"] == tr.BASE_MODEL
