@@ -300,3 +300,8 @@ def test_render_call_writes_python_literals():
     with pytest.raises(ValueError):
         FMT.render_call("f", {"not an identifier": 1})
     assert FMT.call_structure("f") is None
+
+
+def test_whitespace_around_the_dots_of_a_name_is_python():
+    pieces = feed_all(FMT, "[A .A(), b. c(x=1)]")
+    assert [(c.name, c.arguments) for c in calls_of(pieces)] == [("A.A", "{}"), ("b.c", '{"x": 1}')]

@@ -302,8 +302,10 @@ class PythonicParser(FormatParser):
     def _name(self, ch: str, out: list[Piece]) -> None:
         code = self.scanner.step(ch)
         self.element.append(ch)
-        if (_is_name_char(ch) or ch == ".") and not self.word_done:
+        # a dotted name may have whitespace around its dots, as in Python (``a . b(``)
+        if ch == "." or (_is_name_char(ch) and (not self.word_done or self.word[-1] == ".")):
             self.word.append(ch)
+            self.word_done = False
             return
         if ch.isspace():
             self.word_done = True
