@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import builtins
 import json
+import keyword
 
 import pytest
 from format_helpers import (
@@ -24,7 +25,9 @@ from vllm_native.formats.pythonic import PythonicFormat, literal_value, python_l
 
 FMT = PythonicFormat()
 
-identifiers = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True)
+identifiers = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True).filter(
+    lambda word: not keyword.iskeyword(word)  # Python's own parser, the reference, rejects them
+)
 names = st.one_of(identifiers, st.builds("{}.{}".format, identifiers, identifiers))
 strings = st.one_of(
     st.text(max_size=12),
