@@ -5,7 +5,10 @@ Run: ``python scripts/demo.py`` (``make demo`` prepares the environment and mode
 
 from __future__ import annotations
 
+import os
 import time
+
+os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # keep the answer readable
 
 from langchain_vllm import ChatVLLM
 
