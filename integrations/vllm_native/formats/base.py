@@ -81,6 +81,24 @@ class FormatParser(ABC):
         (or becomes a ``BadCall`` when its name was never known)."""
 
 
+class StateMachine:
+    """Drives a parser written as states: each ``_step_<state>(out)`` consumes from ``held``
+    (and may change ``state``); steps repeat until one makes no progress. Shared by the
+    incremental parsers so each only writes its states."""
+
+    state: str
+    held: str
+
+    def run_steps(self, text: str, out: list[Any]) -> None:
+        """Append ``text`` to the held text and step until nothing more can be decided."""
+        self.held += text
+        while self.held:
+            before = (self.state, len(self.held))
+            getattr(self, f"_step_{self.state}")(out)
+            if (self.state, len(self.held)) == before:
+                break
+
+
 class ToolCallFormat(ABC):
     """A tool-call format: its name (as vLLM's ``--tool-call-parser``) and a parser factory."""
 

@@ -21,6 +21,7 @@ from .base import (
     FormatParser,
     JsonValueScanner,
     Piece,
+    StateMachine,
     Text,
     ToolCallFormat,
     partial_marker_suffix,
@@ -34,7 +35,7 @@ _HEADER_LIMIT = (
 )
 
 
-class MarkedJsonParser(FormatParser):
+class MarkedJsonParser(StateMachine, FormatParser):
     """Parser for formats that wrap one JSON call object in ``begin``/``end`` markers."""
 
     def __init__(self, begin: str, end: str) -> None:
@@ -45,12 +46,7 @@ class MarkedJsonParser(FormatParser):
 
     def feed(self, text: str) -> list[Piece]:
         out: list[Piece] = []
-        self.held += text
-        while self.held:
-            before = (self.state, len(self.held))
-            getattr(self, f"_step_{self.state}")(out)
-            if (self.state, len(self.held)) == before:
-                break
+        self.run_steps(text, out)
         return out
 
     # -- states -----------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from .base import (
     CallStart,
     FormatParser,
     Piece,
+    StateMachine,
     Text,
     ToolCallFormat,
     partial_marker_suffix,
@@ -99,7 +100,7 @@ def _valid_name(name: str) -> bool:
     return bool(name) and "<" not in name and "\n" not in name
 
 
-class Qwen3CoderParser(FormatParser):
+class Qwen3CoderParser(StateMachine, FormatParser):
     """Incremental parser for the Qwen3-Coder XML format; see the module docstring."""
 
     def __init__(self) -> None:
@@ -115,12 +116,7 @@ class Qwen3CoderParser(FormatParser):
 
     def feed(self, text: str) -> list[Piece]:
         out: list[Piece] = []
-        self.held += text
-        while self.held:
-            before = (self.state, len(self.held))
-            getattr(self, f"_step_{self.state}")(out)
-            if (self.state, len(self.held)) == before:
-                break
+        self.run_steps(text, out)
         return out
 
     def close(self) -> list[Piece]:

@@ -24,10 +24,10 @@ Example:
 
 from __future__ import annotations
 
-from .base import partial_marker_suffix
+from .base import StateMachine, partial_marker_suffix
 
 
-class ReasoningSplitter:
+class ReasoningSplitter(StateMachine):
     """Feed raw text deltas, get ``(is_reasoning, text)`` parts; call ``close()`` once at the end.
 
     >>> s = ReasoningSplitter(starts_in_reasoning=True)
@@ -47,12 +47,7 @@ class ReasoningSplitter:
     def feed(self, text: str) -> list[tuple[bool, str]]:
         """Consume ``text`` and return the parts that are now decided."""
         out: list[tuple[bool, str]] = []
-        self.held += text
-        while self.held:
-            before = (self.state, len(self.held))
-            getattr(self, f"_step_{self.state}")(out)
-            if (self.state, len(self.held)) == before:
-                break
+        self.run_steps(text, out)
         return _merged(out)
 
     def close(self) -> list[tuple[bool, str]]:
