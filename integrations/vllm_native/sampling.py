@@ -6,7 +6,7 @@ Example:
     >>> p = build_sampling_params(SamplingOptions(temperature=0, max_tokens=5), prompt_tokens=10,
     ...                           max_model_len=100)
     >>> p.max_tokens, p.temperature
-    (5, 0.0)
+    (5, 0)
 """
 
 from __future__ import annotations
