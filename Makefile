@@ -58,8 +58,8 @@ endif
 	@touch $@
 
 $(STAMPS)/model: $(STAMPS)/venv
-	@echo "==> [4/4] default model (SmolLM2-135M-Instruct, dequantized once into the cache)"
-	$(BIN)/python -m vllm_native.models prepare smollm2
+	@echo "==> [4/4] default model (SmolLM2-135M-Instruct + our tool-calling adapter, prepared once into the cache)"
+	$(BIN)/python -m vllm_native.models prepare smollm2-tools
 	@touch $@
 
 clean:

@@ -1,35 +1,195 @@
-"""`make demo`: stream a real answer from the default model, in-process, on this machine.
+"""`make demo`: tool-calling agents on the default model, in-process, on this machine's CPU.
 
-Run: ``python scripts/demo.py`` (``make demo`` prepares the environment and model first).
+A LangChain agent (``langchain.agents.create_agent``, a LangGraph graph) and then a LlamaIndex
+``FunctionAgent`` answer the same question with two small tools. Everything the model streams is
+printed as it arrives: text, each tool-call chunk (``index``, ``id`` and ``name`` on the first
+fragment only, then argument fragments), the tool results, the final answer and the one finish
+reason of every model turn (``function_call`` for a turn that calls tools, then ``stop``).
+
+The tools answer from a small fixed table (no network): this shows the agent loop, not a
+weather service.
+
+Run: ``python scripts/demo.py [question]`` (``make demo`` prepares the environment and model first).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sys
 import time
+from dataclasses import dataclass, field
+from typing import Any, TextIO
 
-os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # keep the answer readable
+os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # keep the transcript readable
 
-from langchain_vllm import ChatVLLM
+QUESTION = "What's the weather like in Paris? Also, what is 23 * 7?"
+WEATHER = {
+    "Paris": "18 degrees and sunny",
+    "London": "12 degrees and rainy",
+    "Tokyo": "24 degrees and cloudy",
+    "Berlin": "15 degrees and windy",
+}
 
 
-def main() -> None:
-    llm = ChatVLLM(temperature=0, max_tokens=64)
-    question = "What is the capital of France?"
-    print(f"Q: {question}\nA: ", end="", flush=True)
-    started = time.perf_counter()
-    merged = None
-    for chunk in llm.stream(question):
-        print(chunk.content, end="", flush=True)
-        merged = chunk if merged is None else merged + chunk
-    assert merged is not None
-    meta = merged.response_metadata
-    print(
-        f"\n[finish_reason={meta.get('finish_reason')} model={meta.get('model_name')} "
-        f"tokens={merged.usage_metadata} in {time.perf_counter() - started:.1f}s incl. engine start]"
+def get_weather(city: str) -> str:
+    """Get the current weather for a city."""
+    return WEATHER.get(city.strip().title(), f"no weather data for {city}")
+
+
+def calculate(expression: str) -> str:
+    """Evaluate an arithmetic expression such as 12 * 7 (numbers and + - * / only)."""
+    left, op, right = expression.replace("x", "*").split()
+    x, y = float(left), float(right)
+    value = {"+": x + y, "-": x - y, "*": x * y, "/": x / y if y else float("nan")}[op]
+    return str(int(value)) if value == int(value) else f"{value:.4g}"
+
+
+@dataclass
+class Turn:
+    """One model turn of an agent run, as the demo saw it stream."""
+
+    finish_reasons: list[str] = field(default_factory=list)
+    tool_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    text: str = ""
+
+
+# ----------------------------------------------------------------------------------------------
+# LangChain: create_agent (LangGraph), streamed message by message
+# ----------------------------------------------------------------------------------------------
+
+
+def run_langchain_agent(llm: Any, question: str = QUESTION, out: TextIO = sys.stdout) -> list[Turn]:
+    """Run a LangChain agent with both tools on ``llm`` (a ``ChatVLLM``), printing as it goes.
+
+    Example (a scripted engine stands in for the model):
+        >>> from langchain_vllm import ChatVLLM
+        >>> from vllm_native.testing import ScriptedEngine
+        >>> call = '<tool_call>{"name": "calculate", "arguments": {"expression": "2 * 3"}}</tool_call>'
+        >>> llm = ChatVLLM(engine=ScriptedEngine([call, "2 * 3 = 6."]), tool_parser="hermes")
+        >>> turns = run_langchain_agent(llm, "What is 2 * 3?", out=open(os.devnull, "w"))
+        >>> [(t.finish_reasons, t.tool_calls) for t in turns]
+        [(['function_call'], [('calculate', {'expression': '2 * 3'})]), (['stop'], [])]
+    """
+    from langchain.agents import create_agent
+    from langchain_core.messages import AIMessageChunk, ToolMessage
+    from langchain_core.tools import tool
+
+    agent = create_agent(llm, tools=[tool(get_weather), tool(calculate)])
+    turns: dict[str, Turn] = {}
+    merged: dict[str, AIMessageChunk] = {}
+    say = out.write
+    say(f"user: {question}\n")
+    for message, _ in agent.stream({"messages": [("user", question)]}, stream_mode="messages"):
+        if isinstance(message, ToolMessage):
+            say(f"  tool result ({message.name}): {message.content}\n")
+            continue
+        if not isinstance(message, AIMessageChunk):
+            continue
+        key = str(message.id)
+        if key not in turns:
+            turns[key] = Turn()
+            say(f"model turn {len(turns)}:\n")
+        turn = turns[key]
+        merged[key] = message if key not in merged else merged[key] + message
+        if message.content:
+            say(f"  text: {message.content!r}\n")
+        for chunk in message.tool_call_chunks:
+            first = f" id={chunk['id']} name={chunk['name']}" if chunk.get("name") else ""
+            say(f"  tool_call_chunk index={chunk['index']}{first} args={chunk['args']!r}\n")
+        finish = message.response_metadata.get("finish_reason")
+        if finish:
+            turn.finish_reasons.append(finish)
+            say(f"  finish_reason: {finish}\n")
+    for key, turn in turns.items():
+        turn.tool_calls = [(c["name"], c["args"]) for c in merged[key].tool_calls]
+        turn.text = str(merged[key].content)
+    last = list(turns.values())[-1] if turns else Turn()
+    say(f"answer: {last.text}\n")
+    return list(turns.values())
+
+
+# ----------------------------------------------------------------------------------------------
+# LlamaIndex: FunctionAgent, streamed event by event
+# ----------------------------------------------------------------------------------------------
+
+
+async def run_llama_index_agent(
+    llm: Any, question: str = QUESTION, out: TextIO = sys.stdout
+) -> list[Turn]:
+    """Run a LlamaIndex ``FunctionAgent`` with both tools on ``llm`` (a ``Vllm``), printing events.
+
+    Example (a scripted engine stands in for the model):
+        >>> from llama_index_vllm import Vllm
+        >>> from vllm_native.testing import ScriptedEngine
+        >>> call = '<tool_call>{"name": "get_weather", "arguments": {"city": "Oslo"}}</tool_call>'
+        >>> llm = Vllm(engine=ScriptedEngine([call, "No data."]), tool_parser="hermes")
+        >>> turns = asyncio.run(run_llama_index_agent(llm, "Oslo?", out=open(os.devnull, "w")))
+        >>> [(t.finish_reasons, t.tool_calls) for t in turns]
+        [(['function_call'], [('get_weather', {'city': 'Oslo'})]), (['stop'], [])]
+    """
+    from llama_index.core.agent.workflow import (
+        AgentOutput,
+        AgentStream,
+        FunctionAgent,
+        ToolCallResult,
     )
-    llm.close()
+    from llama_index.core.tools import FunctionTool
+
+    tools = [FunctionTool.from_defaults(get_weather), FunctionTool.from_defaults(calculate)]
+    agent = FunctionAgent(tools=tools, llm=llm)
+    turns: list[Turn] = []
+    turn: Turn | None = None
+    shown = ""
+    say = out.write
+    say(f"user: {question}\n")
+    handler = agent.run(user_msg=question)
+    async for event in handler.stream_events():
+        if isinstance(event, AgentStream):
+            if turn is None:
+                turn = Turn()
+                turns.append(turn)
+                say(f"model turn {len(turns)}:\n")
+            if event.delta:
+                say(f"  text: {event.delta!r}\n")
+            calls = ", ".join(f"{c.tool_name}({c.tool_kwargs})" for c in event.tool_calls)
+            if calls and calls != shown:
+                say(f"  tool calls so far: {calls}\n")
+                shown = calls
+            finish = (event.raw or {}).get("finish_reason")
+            if finish:
+                turn.finish_reasons.append(finish)
+                say(f"  finish_reason: {finish}\n")
+        elif isinstance(event, AgentOutput) and turn is not None:
+            turn.tool_calls = [(c.tool_name, dict(c.tool_kwargs)) for c in event.tool_calls]
+            turn.text = str(event.response.content or "")
+            turn, shown = None, ""
+        elif isinstance(event, ToolCallResult):
+            say(f"  tool result ({event.tool_name}): {event.tool_output.content}\n")
+    result = await handler
+    say(f"answer: {result.response.content}\n")
+    return turns
+
+
+def main(argv: list[str] | None = None) -> int:
+    from langchain_vllm import ChatVLLM
+    from llama_index_vllm import Vllm
+
+    args = sys.argv[1:] if argv is None else argv
+    question = " ".join(args) or QUESTION
+    started = time.perf_counter()
+    chat = ChatVLLM(temperature=0, max_tokens=128)
+    print("== LangChain agent (create_agent + ChatVLLM), default model: smollm2-tools ==")
+    run_langchain_agent(chat, question)
+    print(f"[{time.perf_counter() - started:.1f}s incl. engine start]\n")
+    print("== LlamaIndex FunctionAgent (Vllm), the same engine ==")
+    started = time.perf_counter()
+    llm = Vllm(temperature=0, max_new_tokens=128)
+    asyncio.run(run_llama_index_agent(llm, question))
+    print(f"[{time.perf_counter() - started:.1f}s]")
+    chat.close()
+    return 0
 
 
 if __name__ == "__main__":  # vLLM spawns its engine process, which re-imports this file
-    main()
+    sys.exit(main())

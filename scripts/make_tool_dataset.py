@@ -9,6 +9,11 @@ Deterministic for a given ``--seed``: the same files come out on every machine. 
 * ``answer``: a call, its tool result(s), then an answer that quotes the result;
 * ``thanks`` (training only): an ``answer`` conversation, then "thanks" -> no call.
 
+``refine.jsonl`` (``--refine N``) is a second, argument-focused training set for a short second
+training stage: more calls, and most of them to ``EXTRA_TRAIN_TOOLS`` (names, ordered pairs,
+optional arguments only when asked for, arrays, counts next to other numbers, verbatim text).
+It never touches the eval split; ``train.jsonl`` and ``eval.jsonl`` do not depend on it.
+
 The eval split is held out: its tools are either tools never seen in training (not even as
 distractors) or training tools asked with phrasings never seen in training; its small talk,
 facts, system prompts and connectors are held out too. Eval records carry what to check:
@@ -18,7 +23,7 @@ on assistant tokens only.
 
 Run::
 
-    python scripts/make_tool_dataset.py [--train 6000] [--eval 400] [--seed 0] [--out DIR]
+    python scripts/make_tool_dataset.py [--train 6000] [--eval 400] [--refine 1500] [--seed 0]
 
 Example:
     >>> rng = random.Random(0)
@@ -55,6 +60,7 @@ from tool_catalog import (  # noqa: E402
     EVAL_CONNECTORS,
     EVAL_FACTS,
     EVAL_SYSTEM_PROMPTS,
+    EXTRA_TRAIN_TOOLS,
     FACTS,
     HELD_OUT_TOOLS,
     SYSTEM_PROMPTS,
@@ -67,6 +73,9 @@ from tool_catalog import (  # noqa: E402
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / ".cache" / "tool_dataset"
 TRAIN_MIX = {"call": 0.33, "two_calls": 0.10, "no_call": 0.25, "answer": 0.27, "thanks": 0.05}
 EVAL_MIX = {"call": 0.35, "two_calls": 0.10, "no_call": 0.25, "answer": 0.30}
+REFINE_MIX = {"call": 0.45, "two_calls": 0.15, "no_call": 0.20, "answer": 0.20}
+REFINE_EXTRA_SHARE = 0.6
+"""In ``refine.jsonl``, the share of requested calls that go to ``EXTRA_TRAIN_TOOLS``."""
 _SLOT = re.compile(r"\{(\w+)\}")
 Message = dict[str, Any]
 
@@ -114,9 +123,11 @@ def answer_for(tool: Tool, args: Args, result: Args) -> tuple[str, list[str]]:
 class Split:
     """What one split may draw from: tools, phrasings, small talk, system prompts."""
 
-    def __init__(self, held_out: bool) -> None:
+    def __init__(self, held_out: bool, extra: Sequence[Tool] = ()) -> None:
         self.held_out = held_out
+        self.extra = list(extra)
         self.tools: list[Tool] = TRAIN_TOOLS + HELD_OUT_TOOLS if held_out else list(TRAIN_TOOLS)
+        self.tools += self.extra
         self.chat = EVAL_CHAT if held_out else CHAT
         self.facts = EVAL_FACTS if held_out else FACTS
         self.capitals = EVAL_CAPITALS if held_out else CAPITALS
@@ -126,6 +137,9 @@ class Split:
 
     def target(self, rng: random.Random) -> tuple[Tool, Ask]:
         """A tool to call and a phrasing: eval uses unseen tools or unseen phrasings."""
+        if self.extra and rng.random() < REFINE_EXTRA_SHARE:
+            tool = rng.choice(self.extra)
+            return tool, rng.choice(tool.asks)
         if not self.held_out:
             tool = rng.choice(TRAIN_TOOLS)
             return tool, rng.choice(tool.asks)
@@ -175,9 +189,12 @@ def _join(connector: str, first: str, second: str) -> str:
     return connector.format(a=first, b=second)
 
 
-def make_example(kind: str, rng: random.Random, *, held_out: bool) -> dict[str, Any]:
-    """One conversation of ``kind`` (see the module docstring) for the train or eval split."""
-    split = Split(held_out)
+def make_example(
+    kind: str, rng: random.Random, *, held_out: bool, extra: Sequence[Tool] = ()
+) -> dict[str, Any]:
+    """One conversation of ``kind`` (see the module docstring) for the train or eval split;
+    ``extra`` tools are offered too and asked for most of the time (the refine split)."""
+    split = Split(held_out, extra)
     messages = split.start(rng)
     record: dict[str, Any] = {"kind": kind}
     if kind == "no_call":
@@ -235,16 +252,26 @@ def make_example(kind: str, rng: random.Random, *, held_out: bool) -> dict[str, 
     return record
 
 
-def make_split(size: int, mix: dict[str, float], seed: str, *, held_out: bool) -> list[dict]:
+def make_split(
+    size: int,
+    mix: dict[str, float],
+    seed: str,
+    *,
+    held_out: bool,
+    extra: Sequence[Tool] = (),
+    prefix: str | None = None,
+) -> list[dict]:
     """``size`` examples in the proportions of ``mix``, shuffled, each with an ``id``."""
     rng = random.Random(seed)
     counts = {kind: round(size * share) for kind, share in mix.items()}
     counts[max(mix, key=mix.__getitem__)] += size - sum(counts.values())
     records = [
-        make_example(kind, rng, held_out=held_out) for kind, n in counts.items() for _ in range(n)
+        make_example(kind, rng, held_out=held_out, extra=extra)
+        for kind, n in counts.items()
+        for _ in range(n)
     ]
     rng.shuffle(records)
-    prefix = "eval" if held_out else "train"
+    prefix = prefix or ("eval" if held_out else "train")
     return [{"id": f"{prefix}-{i:05d}", **r} for i, r in enumerate(records)]
 
 
@@ -269,15 +296,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--train", type=int, default=6000, help="training examples")
     parser.add_argument("--eval", type=int, default=400, help="held-out eval examples")
+    parser.add_argument("--refine", type=int, default=1500, help="second-stage examples")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
     args = parser.parse_args(argv)
 
     train = make_split(args.train, TRAIN_MIX, f"{args.seed}-train", held_out=False)
     evaluation = make_split(args.eval, EVAL_MIX, f"{args.seed}-eval", held_out=True)
-    check_held_out(train, evaluation)
+    refine = make_split(
+        args.refine,
+        REFINE_MIX,
+        f"{args.seed}-refine",
+        held_out=False,
+        extra=EXTRA_TRAIN_TOOLS,
+        prefix="refine",
+    )
+    check_held_out(train + refine, evaluation)
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, records in (("train", train), ("eval", evaluation)):
+    for name, records in (("train", train), ("eval", evaluation), ("refine", refine)):
         path = args.out / f"{name}.jsonl"
         with path.open("w", encoding="utf-8") as stream:
             for record in records:
@@ -290,7 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(f"eval examples that call a tool never seen in training: {unseen}")
     print(
-        f"tools: {len(TRAIN_TOOLS)} for training, {len(HELD_OUT_TOOLS)} held out ({len(ALL_TOOLS)})"
+        f"tools: {len(TRAIN_TOOLS)} for training (+{len(EXTRA_TRAIN_TOOLS)} in refine), "
+        f"{len(HELD_OUT_TOOLS)} held out ({len(ALL_TOOLS)})"
     )
     return 0
 

