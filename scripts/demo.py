@@ -21,7 +21,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # keep the transcript readable
+# Keep the transcript readable: vLLM's CPU start-up warnings go (errors and progress bars stay).
+os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
+os.environ.setdefault("PYTHONWARNINGS", "ignore::FutureWarning")  # also for the engine process
 
 QUESTION = "What's the weather like in Paris? Also, what is 23 * 7?"
 WEATHER = {
@@ -38,11 +40,29 @@ def get_weather(city: str) -> str:
 
 
 def calculate(expression: str) -> str:
-    """Evaluate an arithmetic expression such as 12 * 7 (numbers and + - * / only)."""
+    """Evaluate an arithmetic expression: two numbers and one of + - * /."""
     left, op, right = expression.replace("x", "*").split()
     x, y = float(left), float(right)
     value = {"+": x + y, "-": x - y, "*": x * y, "/": x / y if y else float("nan")}[op]
     return str(int(value)) if value == int(value) else f"{value:.4g}"
+
+
+class Transcript:
+    """Prints an agent run: whole lines, and streamed text on one growing line."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.in_text = False
+
+    def line(self, text: str) -> None:
+        self.out.write(("\n" if self.in_text else "") + text + "\n")
+        self.out.flush()
+        self.in_text = False
+
+    def text(self, delta: str) -> None:
+        self.out.write(delta if self.in_text else f"  text: {delta}")
+        self.out.flush()
+        self.in_text = True
 
 
 @dataclass
@@ -78,34 +98,34 @@ def run_langchain_agent(llm: Any, question: str = QUESTION, out: TextIO = sys.st
     agent = create_agent(llm, tools=[tool(get_weather), tool(calculate)])
     turns: dict[str, Turn] = {}
     merged: dict[str, AIMessageChunk] = {}
-    say = out.write
-    say(f"user: {question}\n")
+    show = Transcript(out)
+    show.line(f"user: {question}")
     for message, _ in agent.stream({"messages": [("user", question)]}, stream_mode="messages"):
         if isinstance(message, ToolMessage):
-            say(f"  tool result ({message.name}): {message.content}\n")
+            show.line(f"  tool result ({message.name}): {message.content}")
             continue
         if not isinstance(message, AIMessageChunk):
             continue
         key = str(message.id)
         if key not in turns:
             turns[key] = Turn()
-            say(f"model turn {len(turns)}:\n")
+            show.line(f"model turn {len(turns)}:")
         turn = turns[key]
         merged[key] = message if key not in merged else merged[key] + message
         if message.content:
-            say(f"  text: {message.content!r}\n")
+            show.text(str(message.content))
         for chunk in message.tool_call_chunks:
             first = f" id={chunk['id']} name={chunk['name']}" if chunk.get("name") else ""
-            say(f"  tool_call_chunk index={chunk['index']}{first} args={chunk['args']!r}\n")
+            show.line(f"  tool_call_chunk index={chunk['index']}{first} args={chunk['args']!r}")
         finish = message.response_metadata.get("finish_reason")
         if finish:
             turn.finish_reasons.append(finish)
-            say(f"  finish_reason: {finish}\n")
+            show.line(f"  finish_reason: {finish}")
     for key, turn in turns.items():
         turn.tool_calls = [(c["name"], c["args"]) for c in merged[key].tool_calls]
         turn.text = str(merged[key].content)
     last = list(turns.values())[-1] if turns else Turn()
-    say(f"answer: {last.text}\n")
+    show.line(f"answer: {last.text}")
     return list(turns.values())
 
 
@@ -141,33 +161,33 @@ async def run_llama_index_agent(
     turns: list[Turn] = []
     turn: Turn | None = None
     shown = ""
-    say = out.write
-    say(f"user: {question}\n")
+    show = Transcript(out)
+    show.line(f"user: {question}")
     handler = agent.run(user_msg=question)
     async for event in handler.stream_events():
         if isinstance(event, AgentStream):
             if turn is None:
                 turn = Turn()
                 turns.append(turn)
-                say(f"model turn {len(turns)}:\n")
+                show.line(f"model turn {len(turns)}:")
             if event.delta:
-                say(f"  text: {event.delta!r}\n")
+                show.text(event.delta)
             calls = ", ".join(f"{c.tool_name}({c.tool_kwargs})" for c in event.tool_calls)
             if calls and calls != shown:
-                say(f"  tool calls so far: {calls}\n")
+                show.line(f"  tool calls so far: {calls}")
                 shown = calls
             finish = (event.raw or {}).get("finish_reason")
             if finish:
                 turn.finish_reasons.append(finish)
-                say(f"  finish_reason: {finish}\n")
+                show.line(f"  finish_reason: {finish}")
         elif isinstance(event, AgentOutput) and turn is not None:
             turn.tool_calls = [(c.tool_name, dict(c.tool_kwargs)) for c in event.tool_calls]
             turn.text = str(event.response.content or "")
             turn, shown = None, ""
         elif isinstance(event, ToolCallResult):
-            say(f"  tool result ({event.tool_name}): {event.tool_output.content}\n")
+            show.line(f"  tool result ({event.tool_name}): {event.tool_output.content}")
     result = await handler
-    say(f"answer: {result.response.content}\n")
+    show.line(f"answer: {result.response.content}")
     return turns
 
 
@@ -180,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     chat = ChatVLLM(temperature=0, max_tokens=128)
     print("== LangChain agent (create_agent + ChatVLLM), default model: smollm2-tools ==")
+    print("(the vLLM engine starts in this process on the first call: about a minute here)")
     run_langchain_agent(chat, question)
     print(f"[{time.perf_counter() - started:.1f}s incl. engine start]\n")
     print("== LlamaIndex FunctionAgent (Vllm), the same engine ==")

@@ -169,9 +169,14 @@ def to_langchain(messages: list[dict[str, Any]]) -> list[Any]:
 
 
 async def generate(
-    records: Sequence[dict[str, Any]], model: str, concurrency: int, max_tokens: int
+    records: Sequence[dict[str, Any]],
+    model: str,
+    concurrency: int,
+    max_tokens: int,
+    strict: bool = False,
 ) -> list[Reply]:
-    """One greedy reply per record (all but its last message), ``concurrency`` at a time."""
+    """One greedy reply per record (all but its last message), ``concurrency`` at a time;
+    ``strict`` binds the tools with ``strict=True`` (calls constrained to each tool's schema)."""
     from langchain_vllm import ChatVLLM
 
     chat = ChatVLLM(
@@ -181,7 +186,7 @@ async def generate(
 
     async def one(record: dict[str, Any]) -> Reply:
         async with gate:
-            message = await chat.bind_tools(record["tools"]).ainvoke(
+            message = await chat.bind_tools(record["tools"], strict=strict or None).ainvoke(
                 to_langchain(record["messages"][:-1])
             )
         content = message.content if isinstance(message.content, str) else str(message.content)
@@ -205,6 +210,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--max-tokens", type=int, default=160)
     parser.add_argument("--report", type=Path, help="write the replies and rates as JSON here")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="bind tools with strict=True (schema-constrained calls)",
+    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -213,14 +223,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines = args.data.read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines][: args.limit]
     started = time.perf_counter()
-    replies = asyncio.run(generate(records, args.model, args.concurrency, args.max_tokens))
+    replies = asyncio.run(
+        generate(records, args.model, args.concurrency, args.max_tokens, args.strict)
+    )
     seconds = time.perf_counter() - started
     table = summarize(records, replies, {t.name for t in HELD_OUT_TOOLS})
-    print(f"{args.model}: {len(records)} held-out examples in {seconds:.0f}s (engine start incl.)")
+    mode = " (strict=True)" if args.strict else ""
+    print(
+        f"{args.model}{mode}: {len(records)} held-out examples in {seconds:.0f}s (engine start incl.)"
+    )
     print(format_table(table))
     if args.report:
         report = {
             "model": args.model,
+            "strict": args.strict,
             "examples": len(records),
             "seconds": round(seconds, 1),
             "rates": table,

@@ -80,6 +80,8 @@ class KnownModel:
     tool_format: str
     base: str | None = None
     adapter: str | None = None
+    end_of_turn: str = "<|im_end|>"
+    """The token that closes a turn in the chat template: the tokenizer's end of sequence."""
 
 
 KNOWN_MODELS: dict[str, KnownModel] = {
@@ -182,11 +184,11 @@ def prepare_model(
                 model, tokenizer = _load_gguf(source)
                 bar.update()
                 bar.set_description("save safetensors")
-                _save(model, tokenizer, template, work)
+                _save(model, tokenizer, template, work, spec.end_of_turn)
                 del model, tokenizer
             bar.update()
             bar.set_description("verify")
-            _verify(work, template)
+            _verify(work, template, spec.end_of_turn)
             bar.update()
             bar.set_description("checksum")
             _write_manifest(work, name, recipe, spec)
@@ -387,15 +389,19 @@ def _load_gguf(gguf: Path) -> tuple[Any, Any]:
     return model, tokenizer
 
 
-def _save(model: Any, tokenizer: Any, template: str, folder: Path) -> None:
-    """Write weights, config, generation config, tokenizer and the chat template to ``folder``."""
+def _save(model: Any, tokenizer: Any, template: str, folder: Path, end_of_turn: str) -> None:
+    """Write weights, config, generation config, tokenizer and the chat template to ``folder``.
+
+    The end of sequence is set to the template's end of turn: some transformers versions (5.17)
+    read SmolLM2's GGUF with ``<|im_start|>`` as end of sequence."""
     model.save_pretrained(folder)
+    tokenizer.eos_token = end_of_turn
     tokenizer.chat_template = template
     tokenizer.init_kwargs.pop("local_files_only", None)  # a loading option, not a property
     tokenizer.save_pretrained(folder)
 
 
-def _verify(folder: Path, template: str) -> None:
+def _verify(folder: Path, template: str, end_of_turn: str) -> None:
     """Check the saved folder is what vLLM needs; raise :class:`ModelPrepareError` if not."""
     from safetensors import safe_open
     from transformers import AutoTokenizer
@@ -419,6 +425,11 @@ def _verify(folder: Path, template: str) -> None:
         )
     if tokenizer.chat_template != template:
         raise ModelPrepareError(f"the chat template was not installed in {folder}")
+    if tokenizer.eos_token != end_of_turn:
+        raise ModelPrepareError(
+            f"the tokenizer in {folder} ends sequences with {tokenizer.eos_token!r}, "
+            f"not with the chat template's end of turn {end_of_turn!r}"
+        )
 
 
 def _files(folder: Path) -> list[Path]:

@@ -60,4 +60,3 @@ class TestChatVLLMIntegration(ChatModelIntegrationTests):
     def supports_model_override(self) -> bool:
         # One in-process engine per model: a different model needs another ChatVLLM.
         return False
-

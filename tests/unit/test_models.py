@@ -438,6 +438,24 @@ def test_a_tokenizer_that_does_not_round_trip_fails_and_leaves_nothing(fake_gguf
     assert list(models_dir().iterdir()) == []
 
 
+def test_a_gguf_read_with_the_wrong_end_of_sequence_is_saved_with_the_end_of_turn(fake_gguf):
+    # transformers 5.17 reads SmolLM2's GGUF with eos <|im_start|>: generation would not stop
+    def wrong_eos() -> PreTrainedTokenizerFast:
+        tokenizer = byte_level_tokenizer()
+        tokenizer.eos_token = "<|im_start|>"
+        return tokenizer
+
+    fake_gguf["tokenizer"] = wrong_eos
+    folder = vm.prepare_model("smollm2", progress=False)
+    assert AutoTokenizer.from_pretrained(folder).eos_token == "<|im_end|>"
+
+
+def test_verify_refuses_a_tokenizer_that_ends_sequences_elsewhere(fake_gguf):
+    folder = vm.prepare_model("smollm2", progress=False)
+    with pytest.raises(vm.ModelPrepareError, match="end of turn"):
+        vm._verify(folder, vm.chat_template("smollm2"), "<|eot_id|>")
+
+
 def test_an_interrupted_run_leaves_no_folder(fake_gguf, monkeypatch):
     def interrupted(*args):
         raise KeyboardInterrupt
