@@ -83,11 +83,12 @@ def run_langchain_agent(llm: Any, question: str = QUESTION, out: TextIO = sys.st
     """Run a LangChain agent with both tools on ``llm`` (a ``ChatVLLM``), printing as it goes.
 
     Example (a scripted engine stands in for the model):
+        >>> import io
         >>> from langchain_vllm import ChatVLLM
         >>> from vllm_native.testing import ScriptedEngine
         >>> call = '<tool_call>{"name": "calculate", "arguments": {"expression": "2 * 3"}}</tool_call>'
         >>> llm = ChatVLLM(engine=ScriptedEngine([call, "2 * 3 = 6."]), tool_parser="hermes")
-        >>> turns = run_langchain_agent(llm, "What is 2 * 3?", out=open(os.devnull, "w"))
+        >>> turns = run_langchain_agent(llm, "What is 2 * 3?", out=io.StringIO())
         >>> [(t.finish_reasons, t.tool_calls) for t in turns]
         [(['function_call'], [('calculate', {'expression': '2 * 3'})]), (['stop'], [])]
     """
@@ -140,11 +141,12 @@ async def run_llama_index_agent(
     """Run a LlamaIndex ``FunctionAgent`` with both tools on ``llm`` (a ``Vllm``), printing events.
 
     Example (a scripted engine stands in for the model):
+        >>> import io
         >>> from llama_index_vllm import Vllm
         >>> from vllm_native.testing import ScriptedEngine
         >>> call = '<tool_call>{"name": "get_weather", "arguments": {"city": "Oslo"}}</tool_call>'
         >>> llm = Vllm(engine=ScriptedEngine([call, "No data."]), tool_parser="hermes")
-        >>> turns = asyncio.run(run_llama_index_agent(llm, "Oslo?", out=open(os.devnull, "w")))
+        >>> turns = asyncio.run(run_llama_index_agent(llm, "Oslo?", out=io.StringIO()))
         >>> [(t.finish_reasons, t.tool_calls) for t in turns]
         [(['function_call'], [('get_weather', {'city': 'Oslo'})]), (['stop'], [])]
     """
