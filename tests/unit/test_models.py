@@ -101,8 +101,8 @@ def test_resolve_model_refuses_gguf_and_says_what_to_do(model):
 def test_resolve_model_short_name_gives_the_prepared_folder(fake_gguf):
     expected = str(vm.model_path("smollm2"))
     assert vm.resolve_model("smollm2") == expected
-    assert vm.resolve_model("smollm2") == expected
     assert (Path(expected) / vm.MANIFEST).is_file()
+    assert vm.resolve_model("smollm2") == expected  # the second time: already prepared
     assert fake_gguf["loads"] == 1
 
 
