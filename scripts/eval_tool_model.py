@@ -13,11 +13,16 @@ last assistant turn, greedy, with its tools bound; the reply is scored against t
   expected answer quotes; ``quotes_all`` (no target) asks for every such value.
 
 The same numbers are also given for held-out tools (never seen in training) and for held-out
-phrasings of training tools. Runs the real vLLM engine (one, in this process).
+phrasings of training tools. Runs the real vLLM engine (one, in this process), or, with
+``--backend transformers``, greedy ``generate`` of transformers on a base model plus a LoRA adapter
+(for a GPU machine without vLLM, to compare training runs; replies are parsed by vllm_native's
+own Hermes parser, as ChatVLLM does; on the shipped adapter both backends gave the same counts).
 
 Run::
 
     python scripts/eval_tool_model.py --model smollm2-tools [--limit N] [--report FILE]
+    python scripts/eval_tool_model.py --backend transformers --model smollm2 --adapter DIR \
+        --device cuda
 """
 
 from __future__ import annotations
@@ -202,6 +207,101 @@ async def generate(
         chat.close()
 
 
+# ----------------------------------------------------------------------------------------------
+# Generation with transformers (no vLLM needed)
+# ----------------------------------------------------------------------------------------------
+
+
+def parse_reply(text: str) -> Reply:
+    """A raw Hermes-format completion as ChatVLLM reads it: text, calls, unparsable calls.
+
+    >>> parse_reply('<tool_call>\\n{"name": "f", "arguments": {"x": 1}}\\n</tool_call>').calls
+    [{'name': 'f', 'arguments': {'x': 1}}]
+    >>> parse_reply("<tool_call>\\n{oops}\\n</tool_call>").invalid
+    ['{oops}']
+    """
+    from vllm_native.formats import get_format
+    from vllm_native.formats.base import BadCall, CallArgs, CallEnd, CallStart, Text
+
+    parser = get_format("hermes").new_parser()
+    reply = Reply(content="")
+    name, args = "", ""
+    for piece in [*parser.feed(text), *parser.close()]:
+        if isinstance(piece, Text):
+            reply.content += piece.text
+        elif isinstance(piece, BadCall):
+            reply.invalid.append(piece.raw)
+        elif isinstance(piece, CallStart):
+            name, args = piece.name, ""
+        elif isinstance(piece, CallArgs):
+            args += piece.fragment
+        elif isinstance(piece, CallEnd):
+            try:
+                arguments = json.loads(args or "{}")
+            except json.JSONDecodeError:
+                arguments = None
+            if piece.complete and isinstance(arguments, dict):
+                reply.calls.append({"name": name, "arguments": arguments})
+            else:  # cut off by max_tokens, or not an object
+                reply.invalid.append(args)
+    reply.content = reply.content.strip()
+    return reply
+
+
+def generate_transformers(
+    records: Sequence[dict[str, Any]],
+    model_dir: Path,
+    adapter: Path | None,
+    device: str,
+    max_tokens: int,
+    batch: int = 200,
+) -> list[Reply]:
+    """One greedy reply per record from transformers' ``generate`` (float32, left-padded
+    batches), on ``model_dir`` with ``adapter`` (peft) merged in, prompts rendered by the model's
+    own chat template with the record's tools."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    tokenizer.padding_side = "left"
+    tokenizer.pad_token = tokenizer.pad_token or tokenizer.eos_token or "<|im_end|>"
+    model = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=torch.float32)
+    if adapter is not None:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    model = model.to(device).eval()
+    end = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    prompts = [
+        tokenizer.apply_chat_template(
+            r["messages"][:-1],
+            tools=r.get("tools") or None,
+            tokenize=False,
+            add_generation_prompt=True,
+        )
+        for r in records
+    ]
+    texts: list[str] = []
+    for start in range(0, len(prompts), batch):
+        encoded = tokenizer(
+            prompts[start : start + batch],
+            return_tensors="pt",
+            padding=True,
+            add_special_tokens=False,
+        ).to(device)
+        with torch.no_grad():
+            out = model.generate(
+                **encoded,
+                max_new_tokens=max_tokens,
+                do_sample=False,
+                eos_token_id=end,
+                pad_token_id=tokenizer.pad_token_id,
+            )
+        for row in out[:, encoded["input_ids"].shape[1] :].tolist():
+            texts.append(tokenizer.decode(row[: row.index(end)] if end in row else row))
+    return [parse_reply(text) for text in texts]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="smollm2-tools", help="known name or model folder")
@@ -215,7 +315,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="bind tools with strict=True (schema-constrained calls)",
     )
+    parser.add_argument("--backend", choices=("vllm", "transformers"), default="vllm")
+    parser.add_argument("--adapter", type=Path, help="transformers backend: LoRA adapter folder")
+    parser.add_argument(
+        "--device",
+        default="cuda",
+        help="transformers backend: cuda (default) or cpu (slow: over 25 min for the 400 here)",
+    )
     args = parser.parse_args(argv)
+    if args.backend == "vllm" and args.adapter:
+        parser.error("--adapter needs --backend transformers (vLLM runs prepared models)")
+    if args.backend == "transformers" and args.strict:
+        parser.error("--strict needs --backend vllm (structured outputs)")
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from tool_catalog import HELD_OUT_TOOLS
@@ -223,12 +334,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines = args.data.read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines][: args.limit]
     started = time.perf_counter()
-    replies = asyncio.run(
-        generate(records, args.model, args.concurrency, args.max_tokens, args.strict)
-    )
+    if args.backend == "transformers":
+        replies = generate_transformers(
+            records, _model_folder(args.model), args.adapter, args.device, args.max_tokens
+        )
+    else:
+        replies = asyncio.run(
+            generate(records, args.model, args.concurrency, args.max_tokens, args.strict)
+        )
     seconds = time.perf_counter() - started
     table = summarize(records, replies, {t.name for t in HELD_OUT_TOOLS})
     mode = " (strict=True)" if args.strict else ""
+    if args.backend == "transformers":
+        mode = f" + {args.adapter} (transformers, {args.device})"
     print(
         f"{args.model}{mode}: {len(records)} held-out examples in {seconds:.0f}s (engine start incl.)"
     )
@@ -236,6 +354,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.report:
         report = {
             "model": args.model,
+            "backend": args.backend,
+            "adapter": str(args.adapter) if args.adapter else None,
             "strict": args.strict,
             "examples": len(records),
             "seconds": round(seconds, 1),
@@ -248,6 +368,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     return 0
+
+
+def _model_folder(model: str) -> Path:
+    """A known model's prepared folder (prepared if needed), or the folder given."""
+    from vllm_native.models import KNOWN_MODELS, prepare_model
+
+    return prepare_model(model) if model in KNOWN_MODELS else Path(model)
 
 
 if __name__ == "__main__":  # vLLM spawns its engine process, which re-imports this file

@@ -47,6 +47,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from schema_variants import vary_schemas  # noqa: E402
 from tool_catalog import (  # noqa: E402
     ALL_TOOLS,
     CAPITAL_ANSWER,
@@ -298,6 +299,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--eval", type=int, default=400, help="held-out eval examples")
     parser.add_argument("--refine", type=int, default=1500, help="second-stage examples")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--vary-schemas",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="in refine.jsonl, give this share of the offered tools other tool and parameter "
+        "names (schema_variants.py); 0 (default) keeps the catalog's names",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
     args = parser.parse_args(argv)
 
@@ -311,6 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         extra=EXTRA_TRAIN_TOOLS,
         prefix="refine",
     )
+    if args.vary_schemas:
+        rng = random.Random(f"{args.seed}-vary")
+        refine = [vary_schemas(record, rng, args.vary_schemas) for record in refine]
     check_held_out(train + refine, evaluation)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, records in (("train", train), ("eval", evaluation), ("refine", refine)):

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 import eval_tool_model as ev  # noqa: E402
 import make_tool_dataset as md  # noqa: E402
+import schema_variants as sv  # noqa: E402
 import train_tool_lora as tr  # noqa: E402
 from tool_catalog import ALL_TOOLS, EXTRA_TRAIN_TOOLS, HELD_OUT_TOOLS, TRAIN_TOOLS  # noqa: E402
 
@@ -301,6 +302,76 @@ def test_summary_table_has_a_row_per_metric_and_a_column_per_group():
 
 
 # ----------------------------------------------------------------------------------------------
+# Schema variants (renamed tools and parameters in the refine split)
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def refine_pair():
+    plain = md.make_split(
+        300, md.REFINE_MIX, "5-refine", held_out=False, extra=EXTRA_TRAIN_TOOLS, prefix="refine"
+    )
+    rng = random.Random(5)
+    return plain, [sv.vary_schemas(record, rng, share=1.0) for record in plain]
+
+
+def _calls(record):
+    return [
+        call["function"] for message in record["messages"] for call in message.get("tool_calls", [])
+    ]
+
+
+def test_varied_schemas_rename_tools_and_arguments_consistently(refine_pair):
+    renamed_tools = renamed_params = 0
+    for before, after in zip(*refine_pair, strict=True):
+        assert [m.get("content") for m in before["messages"]] == [
+            m.get("content") for m in after["messages"]
+        ]
+        schemas = {t["function"]["name"]: t["function"]["parameters"] for t in after["tools"]}
+        assert len(schemas) == len(before["tools"])
+        calls = _calls(after)
+        assert [{"name": c["name"], "arguments": c["arguments"]} for c in calls] == after[
+            "expected_calls"
+        ]
+        for old, new in zip(_calls(before), calls, strict=True):
+            validate(new["arguments"], schemas[new["name"]])
+            assert list(old["arguments"].values()) == list(new["arguments"].values())
+            renamed_tools += old["name"] != new["name"]
+            renamed_params += list(old["arguments"]) != list(new["arguments"])
+        results = [m["name"] for m in after["messages"] if m["role"] == "tool"]
+        assert results == [c["name"] for c in calls][: len(results)]
+    assert renamed_tools > 0.9 * sum(len(_calls(r)) for r in refine_pair[0])
+    assert renamed_params > 0.5 * sum(len(_calls(r)) for r in refine_pair[0])
+
+
+def test_varied_schemas_never_use_a_name_only_held_out_tools_use(refine_pair):
+    forbidden = sv._held_out_only_names()
+    assert {"base", "quote", "get_exchange_rate", "target_language"} <= forbidden
+    for record in refine_pair[1]:
+        for tool in record["tools"]:
+            function = tool["function"]
+            assert function["name"] not in forbidden
+            assert not set(function["parameters"]["properties"]) & forbidden
+    md.check_held_out(refine_pair[1], [])
+
+
+def test_varied_schemas_share_and_seed_are_reproducible(tmp_path):
+    def refine(*extra: str) -> bytes:
+        out = tmp_path / "-".join(extra or ("plain",))
+        md.main(["--train", "0", "--eval", "0", "--refine", "60", "--out", str(out), *extra])
+        return (out / "refine.jsonl").read_bytes()
+
+    plain = refine()
+    assert refine("--vary-schemas", "0") == plain
+    varied = refine("--vary-schemas", "0.5")
+    assert varied == refine("--vary-schemas", "0.5") != plain
+    records = [json.loads(line) for line in varied.decode().splitlines()]
+    names = {t["function"]["name"] for r in records for t in r["tools"]}
+    assert names - {t.name for t in TRAIN_TOOLS + EXTRA_TRAIN_TOOLS}  # some renamed
+    assert names & {t.name for t in TRAIN_TOOLS + EXTRA_TRAIN_TOOLS}  # some kept
+
+
+# ----------------------------------------------------------------------------------------------
 # Training: a tiny random Llama, interrupted and resumed, ends where an uninterrupted run ends
 # ----------------------------------------------------------------------------------------------
 
@@ -366,3 +437,38 @@ def test_an_interrupted_run_resumes_to_the_same_adapter(tiny_run, tmp_path, monk
     config = json.loads((tmp_path / "straight" / "adapter_config.json").read_text())
     assert (config["r"], config["lora_alpha"]) == (4, 8)
     assert config["base_model_name_or_path"] == tr.BASE_MODEL
+
+
+def test_transformers_backend_generates_a_parsed_reply_per_record(tiny_run, tmp_path, splits):
+    tr.main(tiny_run("adapter", "--epochs", "1"))
+    records = splits[1][:3]
+    replies = ev.generate_transformers(
+        records, tmp_path / "tiny", tmp_path / "adapter", "cpu", max_tokens=4, batch=2
+    )
+    assert len(replies) == 3 and all(isinstance(r, ev.Reply) for r in replies)
+    assert all(len(r.content) <= 4 * 4 for r in replies)  # 4 byte-level tokens at most
+
+
+@pytest.mark.parametrize(
+    ("text", "calls", "invalid", "content"),
+    [
+        ("Hello there.", [], [], "Hello there."),
+        (
+            '<tool_call>\n{"name": "f", "arguments": {"a": [1, "x"]}}\n</tool_call>\n'
+            '<tool_call>\n{"name": "g", "arguments": {}}\n</tool_call>',
+            [{"name": "f", "arguments": {"a": [1, "x"]}}, {"name": "g", "arguments": {}}],
+            [],
+            "",
+        ),
+        (
+            '<tool_call>\n{"name": "f", "arguments": {"a": ',
+            [],
+            ['{"name": "f", "arguments": {"a": '],
+            "",
+        ),
+    ],
+)
+def test_parse_reply_reads_calls_like_chatvllm(text, calls, invalid, content):
+    reply = ev.parse_reply(text)
+    assert (reply.calls, reply.content) == (calls, content)
+    assert bool(reply.invalid) == bool(invalid)
