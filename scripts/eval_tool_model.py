@@ -15,8 +15,8 @@ last assistant turn, greedy, with its tools bound; the reply is scored against t
 The same numbers are also given for held-out tools (never seen in training) and for held-out
 phrasings of training tools. Runs the real vLLM engine (one, in this process), or, with
 ``--backend transformers``, greedy ``generate`` of transformers on a base model plus a LoRA adapter
-(for a GPU machine without vLLM, to compare training runs; replies are parsed by vllm_native's
-own Hermes parser, as ChatVLLM does; on the shipped adapter both backends gave the same counts).
+(for a GPU machine without vLLM, to compare training runs; replies are read by vllm_native's
+own stream assembler, as in ChatVLLM; on the shipped adapter both backends gave the same counts).
 
 Run::
 
@@ -32,7 +32,7 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -212,40 +212,27 @@ async def generate(
 # ----------------------------------------------------------------------------------------------
 
 
-def parse_reply(text: str) -> Reply:
-    """A raw Hermes-format completion as ChatVLLM reads it: text, calls, unparsable calls.
+def parse_reply(text: str, tool_names: Collection[str] | None = None) -> Reply:
+    """A raw Hermes-format completion read by the core's assembler, as ChatVLLM reads it: text,
+    calls, and invalid calls (cut off, bad JSON, or a name not in ``tool_names``).
 
     >>> parse_reply('<tool_call>\\n{"name": "f", "arguments": {"x": 1}}\\n</tool_call>').calls
     [{'name': 'f', 'arguments': {'x': 1}}]
-    >>> parse_reply("<tool_call>\\n{oops}\\n</tool_call>").invalid
-    ['{oops}']
+    >>> parse_reply('<tool_call>\\n{"name": "f", "arguments": {}}\\n</tool_call>', {"g"}).invalid
+    ['{}']
     """
     from vllm_native.formats import get_format
-    from vllm_native.formats.base import BadCall, CallArgs, CallEnd, CallStart, Text
+    from vllm_native.stream import StreamAssembler
+    from vllm_native.types import Usage
 
-    parser = get_format("hermes").new_parser()
-    reply = Reply(content="")
-    name, args = "", ""
-    for piece in [*parser.feed(text), *parser.close()]:
-        if isinstance(piece, Text):
-            reply.content += piece.text
-        elif isinstance(piece, BadCall):
-            reply.invalid.append(piece.raw)
-        elif isinstance(piece, CallStart):
-            name, args = piece.name, ""
-        elif isinstance(piece, CallArgs):
-            args += piece.fragment
-        elif isinstance(piece, CallEnd):
-            try:
-                arguments = json.loads(args or "{}")
-            except json.JSONDecodeError:
-                arguments = None
-            if piece.complete and isinstance(arguments, dict):
-                reply.calls.append({"name": name, "arguments": arguments})
-            else:  # cut off by max_tokens, or not an object
-                reply.invalid.append(args)
-    reply.content = reply.content.strip()
-    return reply
+    assembler = StreamAssembler(get_format("hermes").new_parser(), tool_names=tool_names)
+    assembler.feed(text)
+    message = assembler.finish("stop", Usage())[-1].message
+    return Reply(
+        content=message.content,
+        calls=[{"name": c.name, "arguments": c.arguments} for c in message.tool_calls],
+        invalid=[c.arguments or "" for c in message.invalid_tool_calls],
+    )
 
 
 def generate_transformers(
@@ -299,7 +286,10 @@ def generate_transformers(
             )
         for row in out[:, encoded["input_ids"].shape[1] :].tolist():
             texts.append(tokenizer.decode(row[: row.index(end)] if end in row else row))
-    return [parse_reply(text) for text in texts]
+    return [
+        parse_reply(text, {t["function"]["name"] for t in r.get("tools") or []})
+        for r, text in zip(records, texts, strict=True)
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -347,9 +337,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode = " (strict=True)" if args.strict else ""
     if args.backend == "transformers":
         mode = f" + {args.adapter} (transformers, {args.device})"
-    print(
-        f"{args.model}{mode}: {len(records)} held-out examples in {seconds:.0f}s (engine start incl.)"
-    )
+    start = "model load" if args.backend == "transformers" else "engine start"
+    print(f"{args.model}{mode}: {len(records)} held-out examples in {seconds:.0f}s ({start} incl.)")
     print(format_table(table))
     if args.report:
         report = {

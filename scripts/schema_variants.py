@@ -269,11 +269,12 @@ def _renaming(schema: dict[str, Any], rng: random.Random, taken: set[str]) -> tu
     params: dict[str, str] = {}
     used: set[str] = set()
     old_names = list(function["parameters"]["properties"])
+    kept = {style(n) for n in old_names}  # what each name becomes if it is not renamed
     for old in old_names:
         choices = PARAMS.get(old, [])
         new = rng.choice(choices) if choices and rng.random() < 0.7 else old
         new = style(new)
-        if new in used or (new in old_names and new != old):
+        if new in used or (new in kept and new != style(old)):
             new = style(old)
         used.add(new)
         params[old] = new

@@ -449,6 +449,33 @@ def test_transformers_backend_generates_a_parsed_reply_per_record(tiny_run, tmp_
     assert all(len(r.content) <= 4 * 4 for r in replies)  # 4 byte-level tokens at most
 
 
+def test_transformers_backend_batches_give_the_replies_of_one_by_one(tmp_path, splits):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tokenizer = byte_level_tokenizer()
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=4096,
+        initializer_range=1.0,  # large random weights: replies depend strongly on the prompt
+    )
+    torch.manual_seed(0)
+    LlamaForCausalLM(config).save_pretrained(tmp_path / "tiny")
+    tokenizer.save_pretrained(tmp_path / "tiny")
+    records = [r for r in splits[1] if r["kind"] == "call"][:4]  # prompts of different lengths
+
+    def replies(batch: int) -> list[ev.Reply]:
+        return ev.generate_transformers(records, tmp_path / "tiny", None, "cpu", 6, batch=batch)
+
+    one_by_one = replies(1)
+    assert len({r.content for r in one_by_one}) > 1  # not one constant reply
+    assert replies(4) == one_by_one  # padding inside a batch changes no reply
+
+
 @pytest.mark.parametrize(
     ("text", "calls", "invalid", "content"),
     [
@@ -460,15 +487,10 @@ def test_transformers_backend_generates_a_parsed_reply_per_record(tiny_run, tmp_
             [],
             "",
         ),
-        (
-            '<tool_call>\n{"name": "f", "arguments": {"a": ',
-            [],
-            ['{"name": "f", "arguments": {"a": '],
-            "",
-        ),
+        ('<tool_call>\n{"name": "f", "arguments": {"a": ', [], ['{"a": '], ""),  # cut off
+        ('<tool_call>\n{"name": "h", "arguments": {}}\n</tool_call>', [], ["{}"], ""),  # unbound
     ],
 )
 def test_parse_reply_reads_calls_like_chatvllm(text, calls, invalid, content):
-    reply = ev.parse_reply(text)
-    assert (reply.calls, reply.content) == (calls, content)
-    assert bool(reply.invalid) == bool(invalid)
+    reply = ev.parse_reply(text, tool_names={"f", "g"})
+    assert (reply.calls, reply.invalid, reply.content) == (calls, invalid, content)
