@@ -103,6 +103,7 @@ class Engine(Protocol):
 
 
 _DONE = object()
+ENGINE_CLOSED = "the engine was closed while this request was open"
 
 
 def _check_main_guard() -> None:
@@ -134,6 +135,10 @@ class VllmEngine:
         self.model = model
         self.engine_args = dict(engine_args or {})
         self._lock = threading.Lock()
+        # vLLM's tokenizer pool deep-copies the tokenizer for every call that finds it busy
+        # and keeps each copy (~25 MB for the default model, more for large vocabularies): callers'
+        # threads render one at a time, so memory does not grow with peak concurrency.
+        self._tokenizer_lock = threading.Lock()
         self._llm: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -223,6 +228,8 @@ class VllmEngine:
             if loop is not None:  # stop reading outputs first: a dying engine is expected now
                 asyncio.run_coroutine_threadsafe(_stop_output_handler(llm), loop).result(10)
             llm.shutdown()
+            if loop is not None:  # open streams get an EngineError; no task is left pending
+                asyncio.run_coroutine_threadsafe(_cancel_other_tasks(), loop).result(10)
         finally:
             # AsyncLLM.__del__ calls shutdown() again, possibly at interpreter exit when
             # its module globals are gone ("'NoneType' object is not callable"): done already.
@@ -231,6 +238,8 @@ class VllmEngine:
                 loop.call_soon_threadsafe(loop.stop)
             if thread is not None:
                 thread.join(timeout=10)
+            if loop is not None and not loop.is_running():
+                loop.close()
 
     def __enter__(self) -> VllmEngine:
         return self
@@ -298,11 +307,12 @@ class VllmEngine:
         if tools:
             kwargs["tools"] = tools
         params = ChatParams(chat_template_kwargs=kwargs)
-        _, prompt = self._llm.renderer.render_messages(messages, params)
-        ids = prompt.get("prompt_token_ids")
-        text = prompt.get("prompt")
-        if text is None and ids is not None:
-            text = self._tokenizer.decode(ids)
+        with self._tokenizer_lock:
+            _, prompt = self._llm.renderer.render_messages(messages, params)
+            ids = prompt.get("prompt_token_ids")
+            text = prompt.get("prompt")
+            if text is None and ids is not None:
+                text = self._tokenizer.decode(ids)
         return RenderedPrompt(
             token_ids=list(ids) if ids is not None else None,
             text=text,
@@ -312,7 +322,9 @@ class VllmEngine:
 
     def render_text(self, prompt: str) -> RenderedPrompt:
         """A raw completion prompt (no chat template)."""
-        ids = self.tokenizer.encode(prompt)
+        tokenizer = self.tokenizer
+        with self._tokenizer_lock:
+            ids = tokenizer.encode(prompt)
         return RenderedPrompt(token_ids=list(ids), text=prompt)
 
     # -- generation -----------------------------------------------------------------------------
@@ -420,6 +432,16 @@ async def _stop_output_handler(llm: Any) -> None:
     llm.output_handler = None
 
 
+async def _cancel_other_tasks() -> None:
+    """Cancel and await every other task on the engine loop (vLLM's socket readers, the pumps
+    of streams still open), so that stopping the loop leaves none pending."""
+    current = asyncio.current_task()
+    tasks = [task for task in asyncio.all_tasks() if task is not current]
+    for task in tasks:
+        task.cancel(ENGINE_CLOSED)
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 def _already_shut_down(*args: Any, **kwargs: Any) -> None:
     """Replaces ``AsyncLLM.shutdown`` once the engine is shut down."""
 
@@ -428,7 +450,9 @@ def _as_engine_error(exc: BaseException) -> BaseException:
     if isinstance(exc, (EngineError, ValueError)):
         return exc
     if isinstance(exc, asyncio.CancelledError):
-        return EngineError("the engine request was cancelled")
+        return EngineError(
+            ENGINE_CLOSED if ENGINE_CLOSED in exc.args else "the engine request was cancelled"
+        )
     name = type(exc).__name__
     if name in ("VLLMValidationError",):
         return ValueError(str(exc))

@@ -10,6 +10,7 @@ import psutil
 import pytest
 
 from vllm_native.chat import ChatClient
+from vllm_native.engine import EngineError
 from vllm_native.types import ChatRequest, SamplingOptions
 
 pytestmark = pytest.mark.engine
@@ -118,9 +119,12 @@ def test_sync_call_inside_a_running_event_loop(client):
 
 
 @pytest.mark.engine_last
-def test_close_leaves_no_engine_process(client):
+def test_close_ends_open_streams_clearly_and_leaves_no_engine_process(client):
     engine = client.engine
     assert engine.started
+    open_stream = client.stream(ask("Tell a long story.", 300))
+    next(open_stream)
+    loop = engine._loop
     before = [
         p
         for p in psutil.Process().children(recursive=True)
@@ -129,6 +133,10 @@ def test_close_leaves_no_engine_process(client):
     assert before, "the engine should run in a child process"
     client.close()
     client.close()  # twice is harmless
+    with pytest.raises(EngineError, match="closed while this request was open"):
+        for _ in open_stream:
+            pass
     gone, alive = psutil.wait_procs(before, timeout=15)
     assert not alive, f"engine processes left behind: {alive}"
     assert not engine.started
+    assert loop.is_closed() and not asyncio.all_tasks(loop)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -40,6 +41,7 @@ def test_engine_death_fails_open_streams_clearly_and_the_next_request_restarts()
     streams = [client.stream(ask(f"Tell a long story number {i}.", 300)) for i in range(2)]
     for stream in streams:
         next(stream)
+    old_loop = client.engine._loop
     for proc in engine_processes():
         proc.kill()
     for stream in streams:
@@ -49,6 +51,8 @@ def test_engine_death_fails_open_streams_clearly_and_the_next_request_restarts()
     started = time.monotonic()
     assert "Paris" in client.chat(ask("What is the capital of France?")).content
     assert time.monotonic() - started < 900
+    # the dead engine's loop was closed with nothing pending ("Task was destroyed" at exit)
+    assert old_loop.is_closed() and not asyncio.all_tasks(old_loop)
 
 
 def test_interpreter_exit_with_open_streams_leaves_no_engine_process(tmp_path):
@@ -84,6 +88,7 @@ def test_interpreter_exit_with_open_streams_leaves_no_engine_process(tmp_path):
         time.sleep(0.5)
     assert not left, f"engine processes outlived the interpreter: {left}"
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert "Task was destroyed" not in done.stderr, done.stderr[-3000:]
 
 
 def _has_marker(proc: psutil.Process, marker: str) -> bool:

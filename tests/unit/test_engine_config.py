@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
+import time
 import types
 
 import pytest
@@ -65,3 +67,32 @@ def test_close_before_start_is_harmless():
 def test_client_rejects_engine_and_model_together():
     with pytest.raises(ValueError, match="either engine="):
         ChatClient(model="x", engine=engine_module.VllmEngine("x"))
+
+
+def test_renders_from_many_threads_run_one_at_a_time():
+    """vLLM's tokenizer pool keeps a tokenizer copy per overlapping call: renders must not overlap."""
+    active, most = 0, 0
+    guard = threading.Lock()
+
+    class Renderer:
+        def render_messages(self, messages, params):
+            nonlocal active, most
+            with guard:
+                active += 1
+                most = max(most, active)
+            time.sleep(0.01)
+            with guard:
+                active -= 1
+            return None, {"prompt_token_ids": [1, 2], "prompt": "hi"}
+
+    engine = VllmEngine("/models/x")
+    engine._llm = types.SimpleNamespace(renderer=Renderer(), errored=False)
+    threads = [
+        threading.Thread(target=engine.render, args=([{"role": "user", "content": "hi"}],))
+        for _ in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most == 1

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,10 @@ from .base import (
     Text,
     ToolCallFormat,
 )
+
+# vLLM's tokenizer pool deep-copies the tokenizer for every call that finds it busy and keeps
+# each copy: streams encode (and parse) one at a time, so memory does not grow with concurrency.
+_TOKENIZER_LOCK = threading.Lock()
 
 
 def vllm_parser_names() -> list[str]:
@@ -185,7 +190,9 @@ class VllmStreamParser(FormatParser):
         self.held = ""
         finish = getattr(self.parser, "finish_streaming", None)
         if finish is not None:
-            out += self._delta(_quietly(finish))
+            with _TOKENIZER_LOCK:
+                message = _quietly(finish)
+            out += self._delta(message)
         return out + self._reconcile()
 
     # -- streaming ----------------------------------------------------------------------------
@@ -193,20 +200,21 @@ class VllmStreamParser(FormatParser):
         if not delta:
             return []
         previous_text, previous_ids = self.text, self.token_ids
-        delta_ids = self.fmt.tokenizer.encode(delta, add_special_tokens=False)
-        self.text = previous_text + delta
-        self.token_ids = previous_ids + delta_ids
-        message = _quietly(
-            lambda: self.parser.extract_tool_calls_streaming(
-                previous_text,
-                self.text,
-                delta,
-                previous_ids,
-                self.token_ids,
-                delta_ids,
-                self.request,
+        with _TOKENIZER_LOCK:  # the parser may use the tokenizer too
+            delta_ids = self.fmt.tokenizer.encode(delta, add_special_tokens=False)
+            self.text = previous_text + delta
+            self.token_ids = previous_ids + delta_ids
+            message = _quietly(
+                lambda: self.parser.extract_tool_calls_streaming(
+                    previous_text,
+                    self.text,
+                    delta,
+                    previous_ids,
+                    self.token_ids,
+                    delta_ids,
+                    self.request,
+                )
             )
-        )
         return self._delta(message)
 
     def _delta(self, message: Any) -> list[Piece]:
