@@ -9,6 +9,8 @@ Llama 3 and Mistral tokenizers have them; vLLM's parsers refuse a tokenizer with
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -383,3 +385,38 @@ def test_special_markers_follow_vllms_request_adjustment(tokenizer: Any) -> None
     assert "<|im_end|>" in VllmParserFormat("hermes", tokenizer, tools).special_markers
     assert VllmParserFormat("hermes", tokenizer).special_markers == ()
     assert VllmParserFormat("pythonic", tokenizer, tools).special_markers == ()
+
+
+def test_streams_on_many_threads_use_the_tokenizer_one_at_a_time(tokenizer: Any) -> None:
+    """vLLM's tokenizer pool keeps a tokenizer copy per overlapping call: encodes must not overlap,
+    and each thread still gets its own, correct pieces."""
+    fmt = VllmParserFormat("hermes", tokenizer)
+    encode, guard = fmt.tokenizer.encode, threading.Lock()
+    active = most = 0
+
+    def recording_encode(*args: Any, **kwargs: Any) -> Any:
+        nonlocal active, most
+        with guard:
+            active += 1
+            most = max(most, active)
+        time.sleep(0.001)
+        try:
+            return encode(*args, **kwargs)
+        finally:
+            with guard:
+                active -= 1
+
+    fmt.tokenizer.encode = recording_encode
+    texts = [_hermes(f"Hi {i}.", [("a", {"n": i})])[0] for i in range(8)]
+    results: dict[int, list[Piece]] = {}
+
+    def stream(i: int) -> None:
+        results[i] = merge_pieces(feed_in_chunks(fmt, texts[i], [3]))
+
+    threads = [threading.Thread(target=stream, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most == 1
+    assert [results[i] for i in range(8)] == [merge_pieces(feed_all(fmt, t)) for t in texts]
