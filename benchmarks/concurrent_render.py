@@ -8,8 +8,8 @@ renders per second and how much the process grew (resident size after ``malloc_t
 
 Serialized runs first: its lock keeps the pool at its starting size, so the overlapping run
 starts from the same state; overlapping runs a second time with the pool already grown (the steady
-state of a long-lived process: no more copies made). Each run renders a chat with a tool from ``--threads`` threads,
-``--renders`` times each. Never asserts; prints a table and writes
+state of a long-lived process: no more copies made). Each run renders a chat with a tool from
+``--threads`` threads, ``--renders`` times each. Never asserts; prints a table and writes
 ``benchmarks/results/concurrent_render.json``.
 
 Run: ``.venv/bin/python benchmarks/concurrent_render.py [--threads 8] [--renders 40]``
