@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-
 from template_corpus import CORPUS_DIR, corpus_entries, manifest
 
 
