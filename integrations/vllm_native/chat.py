@@ -27,14 +27,16 @@ from collections.abc import (
     Sequence,
 )
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .engine import Engine, EngineDelta, EngineError, RenderedPrompt, get_engine
 from .formats import available_formats, detect_format, get_format, is_known_format
 from .formats.reasoning import ReasoningSplitter
+from .guided import guided_constraint
+from .lora import lora_engine_args, resolve_adapter
 from .render import check_prompt_length, render_request
-from .sampling import build_sampling_params
+from .sampling import build_sampling_params, choice_options
 from .stream import StreamAssembler
 from .tool_choice import plan_turn
 from .types import (
@@ -42,8 +44,10 @@ from .types import (
     ChatMessage,
     ChatRequest,
     Finish,
+    LogprobsDelta,
     SamplingOptions,
     TextDelta,
+    TokenLogprob,
     Usage,
 )
 
@@ -57,6 +61,23 @@ _NO_REASONING = ("none", "off", "")
 class _Turn:
     deltas: Iterator[EngineDelta] | AsyncIterator[EngineDelta]
     assembler: StreamAssembler
+    logprobs: list[TokenLogprob] | None = None
+    """The log probabilities so far, when the request asked for them."""
+
+    def step(self, delta: EngineDelta) -> list[ChatEvent]:
+        events = self.assembler.feed(delta.text)
+        if self.logprobs is not None and delta.logprobs:
+            self.logprobs.extend(delta.logprobs)
+            events = [*events, LogprobsDelta(delta.logprobs)]
+        return list(events)
+
+    def end(self, last: EngineDelta | None) -> list[ChatEvent]:
+        events = list(self.assembler.finish(*_ending(last)))
+        if self.logprobs is not None and events and isinstance(events[-1], Finish):
+            finish = events[-1]
+            message = replace(finish.message, logprobs=tuple(self.logprobs))
+            events[-1] = replace(finish, message=message)
+        return events
 
 
 class ChatClient:
@@ -67,7 +88,10 @@ class ChatClient:
     :class:`vllm_native.testing.ScriptedEngine`). ``tool_parser`` names a tool-call format as
     vLLM's ``--tool-call-parser`` does (``None``: detected from the chat template);
     ``reasoning_parser`` turns ``<think>`` splitting on (any name) or off (``"none"``; ``None``:
-    on when the chat template mentions ``<think>``).
+    on when the chat template mentions ``<think>``). ``lora`` is the LoRA adapter of requests that
+    name none (a folder, a shipped adapter name or a hub id): it turns LoRA serving on in the
+    engine arguments (``vllm_native.lora.lora_engine_args``) without making the adapter part of
+    the engine's configuration, so clients with different adapters on one base share one engine.
     """
 
     def __init__(
@@ -78,6 +102,7 @@ class ChatClient:
         engine_args: Mapping[str, Any] | None = None,
         tool_parser: str | None = None,
         reasoning_parser: str | None = None,
+        lora: str | None = None,
     ) -> None:
         if engine is not None and (model is not None or engine_args):
             raise ValueError("pass either engine= or model=/engine_args=, not both")
@@ -89,6 +114,10 @@ class ChatClient:
         self._engine = engine
         self._model = model
         self._engine_args = dict(engine_args or {})
+        self.lora = resolve_adapter(lora) if lora is not None else None
+        if self.lora is not None and engine is None:
+            base_args = self._engine_args or (DEFAULT_ENGINE_ARGS if model is None else {})
+            self._engine_args = lora_engine_args(base_args, self.lora)
         self.tool_parser = tool_parser
         self.reasoning_parser = reasoning_parser
 
@@ -149,32 +178,61 @@ class ChatClient:
         turns = [await self._astart(r) for r in requests]
         return list(await asyncio.gather(*(_afinal(self._aevents(t)) for t in turns)))
 
+    # -- several choices ------------------------------------------------------------------------
+    def choices(self, request: ChatRequest) -> list[ChatMessage]:
+        """The ``request.sampling.n`` generations of one request (submitted together)."""
+        return self.choices_batch([request])[0]
+
+    def choices_batch(self, requests: Sequence[ChatRequest]) -> list[list[ChatMessage]]:
+        """Every request's ``n`` generations; all are submitted to the engine together."""
+        expanded = _expand(requests)
+        return _regroup(self.chat_batch([r for _, r in expanded]), expanded, len(requests))
+
+    async def achoices(self, request: ChatRequest) -> list[ChatMessage]:
+        return (await self.achoices_batch([request]))[0]
+
+    async def achoices_batch(self, requests: Sequence[ChatRequest]) -> list[list[ChatMessage]]:
+        expanded = _expand(requests)
+        return _regroup(await self.achat_batch([r for _, r in expanded]), expanded, len(requests))
+
     # -- completion -----------------------------------------------------------------------------
     def complete_stream(
-        self, prompt: str, sampling: SamplingOptions
+        self, prompt: str, sampling: SamplingOptions, *, lora: str | None = None
     ) -> Iterator[TextDelta | Finish]:
-        """A raw completion of ``prompt`` (no chat template)."""
-        turn = self._start_text(prompt, sampling, self.engine.stream)
+        """A raw completion of ``prompt`` (no chat template); ``lora`` overrides the client's
+        adapter."""
+        turn = self._start_text(prompt, sampling, self.engine.stream, lora)
         return self._events(turn)  # type: ignore[return-value]
 
     async def acomplete_stream(
-        self, prompt: str, sampling: SamplingOptions
+        self, prompt: str, sampling: SamplingOptions, *, lora: str | None = None
     ) -> AsyncGenerator[TextDelta | Finish, None]:
         engine = self.engine
         turn = await asyncio.get_running_loop().run_in_executor(
-            None, self._start_text, prompt, sampling, engine.astream
+            None, self._start_text, prompt, sampling, engine.astream, lora
         )
         async for event in self._aevents(turn):
             yield event  # type: ignore[misc]
 
     def complete_batch(
-        self, prompts: Sequence[str], sampling: SamplingOptions
+        self, prompts: Sequence[str], sampling: SamplingOptions, *, lora: str | None = None
     ) -> list[ChatMessage]:
-        turns = [self._start_text(p, sampling, self.engine.stream) for p in prompts]
+        turns = [self._start_text(p, sampling, self.engine.stream, lora) for p in prompts]
         if len(turns) <= 1:
             return [_final(self._events(t)) for t in turns]
         with ThreadPoolExecutor(max_workers=len(turns)) as pool:
             return list(pool.map(lambda t: _final(self._events(t)), turns))
+
+    def complete_choices(
+        self, prompts: Sequence[str], sampling: SamplingOptions, *, lora: str | None = None
+    ) -> list[list[ChatMessage]]:
+        """The ``sampling.n`` completions of every prompt, submitted together."""
+        options = choice_options(sampling)
+        turns = [self._start_text(p, o, self.engine.stream, lora) for p in prompts for o in options]
+        with ThreadPoolExecutor(max_workers=max(1, len(turns))) as pool:
+            done = list(pool.map(lambda t: _final(self._events(t)), turns))
+        n = len(options)
+        return [done[i : i + n] for i in range(0, len(done), n)]
 
     # -- internals ------------------------------------------------------------------------------
     def _prepare(self, request: ChatRequest) -> tuple[RenderedPrompt, Any, StreamAssembler]:
@@ -191,6 +249,7 @@ class ChatClient:
             parallel_tool_calls=request.parallel_tool_calls,
             strict=request.strict,
             response_format=request.response_format,
+            guided=guided_constraint(request.structured_outputs),
         )
         prompt = render_request(engine, request)
         keep_special = bool(set(fmt.special_markers) & engine.special_tokens())
@@ -221,9 +280,13 @@ class ChatClient:
         opened = (prompt.text or "").rstrip().endswith("<think>")
         return ReasoningSplitter(starts_in_reasoning=opened)
 
+    def _adapter(self, request: ChatRequest) -> str | None:
+        return resolve_adapter(request.lora) if request.lora is not None else self.lora
+
     def _start(self, request: ChatRequest, open_stream: Any) -> _Turn:
         prompt, params, assembler = self._prepare(request)
-        return _Turn(open_stream(prompt, params), assembler)
+        deltas = open_stream(prompt, params, lora=self._adapter(request))
+        return _Turn(deltas, assembler, _logprobs_list(request.sampling))
 
     async def _astart(self, request: ChatRequest) -> _Turn:
         engine = self.engine
@@ -232,9 +295,16 @@ class ChatClient:
         else:  # starting vLLM takes a while: keep the caller's loop responsive
             loop = asyncio.get_running_loop()
             prompt, params, assembler = await loop.run_in_executor(None, self._prepare, request)
-        return _Turn(engine.astream(prompt, params), assembler)
+        deltas = engine.astream(prompt, params, lora=self._adapter(request))
+        return _Turn(deltas, assembler, _logprobs_list(request.sampling))
 
-    def _start_text(self, prompt_text: str, sampling: SamplingOptions, open_stream: Any) -> _Turn:
+    def _start_text(
+        self,
+        prompt_text: str,
+        sampling: SamplingOptions,
+        open_stream: Any,
+        lora: str | None = None,
+    ) -> _Turn:
         engine = self.engine
         if not isinstance(prompt_text, str) or not prompt_text:
             raise ValueError("prompt must be a non-empty string")
@@ -244,23 +314,47 @@ class ChatClient:
             sampling, prompt_tokens=prompt.num_tokens, max_model_len=engine.max_model_len
         )
         assembler = StreamAssembler(None, model_name=self.model_name, tidy_whitespace=False)
-        return _Turn(open_stream(prompt, params), assembler)
+        adapter = resolve_adapter(lora) if lora is not None else self.lora
+        deltas = open_stream(prompt, params, lora=adapter)
+        return _Turn(deltas, assembler, _logprobs_list(sampling))
 
     def _events(self, turn: _Turn) -> Generator[ChatEvent, None, None]:
         last: EngineDelta | None = None
         for delta in turn.deltas:  # type: ignore[union-attr]
             last = delta
-            yield from turn.assembler.feed(delta.text)
-        yield from turn.assembler.finish(*_ending(last))
+            yield from turn.step(delta)
+        yield from turn.end(last)
 
     async def _aevents(self, turn: _Turn) -> AsyncGenerator[ChatEvent, None]:
         last: EngineDelta | None = None
         async for delta in turn.deltas:  # type: ignore[union-attr]
             last = delta
-            for event in turn.assembler.feed(delta.text):
+            for event in turn.step(delta):
                 yield event
-        for event in turn.assembler.finish(*_ending(last)):
+        for event in turn.end(last):
             yield event
+
+
+def _logprobs_list(sampling: SamplingOptions) -> list[TokenLogprob] | None:
+    return [] if sampling.logprobs or sampling.top_logprobs is not None else None
+
+
+def _expand(requests: Sequence[ChatRequest]) -> list[tuple[int, ChatRequest]]:
+    """``(request index, one-choice request)`` for each of every request's ``n`` choices."""
+    return [
+        (i, replace(request, sampling=options))
+        for i, request in enumerate(requests)
+        for options in choice_options(request.sampling)
+    ]
+
+
+def _regroup(
+    messages: Sequence[ChatMessage], expanded: Sequence[tuple[int, ChatRequest]], count: int
+) -> list[list[ChatMessage]]:
+    groups: list[list[ChatMessage]] = [[] for _ in range(count)]
+    for (i, _), message in zip(expanded, messages, strict=True):
+        groups[i].append(message)
+    return groups
 
 
 def _ending(last: EngineDelta | None) -> tuple[str, Usage]:

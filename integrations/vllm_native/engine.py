@@ -28,7 +28,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from tenacity import Retrying, retry_if_not_exception_type, stop_after_attempt, wait_fixed
 
-from .types import Message, ToolSpec
+from .logprobs import from_vllm
+from .lora import check_adapter_fits
+from .types import Message, TokenLogprob, ToolSpec
 
 CPU_DEFAULT_KV_CACHE_GIB = "1"
 START_ATTEMPTS = 2
@@ -54,6 +56,8 @@ class EngineDelta:
     finish_reason: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    logprobs: tuple[TokenLogprob, ...] | None = None
+    """Log probabilities of ``token_ids`` (only when the sampling params asked for them)."""
 
 
 @dataclass
@@ -64,6 +68,8 @@ class RenderedPrompt:
     text: str | None
     messages: list[Message] = field(default_factory=list)
     tools: list[ToolSpec] | None = None
+    multi_modal: dict[str, Any] | None = None
+    """vLLM's ``multi_modal_data`` (and ``multi_modal_uuids``) of the images in the messages."""
 
     @property
     def num_tokens(self) -> int:
@@ -95,9 +101,13 @@ class Engine(Protocol):
 
     def render_text(self, prompt: str) -> RenderedPrompt: ...
 
-    def stream(self, prompt: RenderedPrompt, params: Any) -> Iterator[EngineDelta]: ...
+    def stream(
+        self, prompt: RenderedPrompt, params: Any, lora: str | None = None
+    ) -> Iterator[EngineDelta]: ...
 
-    def astream(self, prompt: RenderedPrompt, params: Any) -> AsyncIterator[EngineDelta]: ...
+    def astream(
+        self, prompt: RenderedPrompt, params: Any, lora: str | None = None
+    ) -> AsyncIterator[EngineDelta]: ...
 
     def close(self) -> None: ...
 
@@ -274,6 +284,12 @@ class VllmEngine:
         return self._tokenizer
 
     @property
+    def is_multimodal(self) -> bool:
+        """Whether vLLM runs this model as multimodal (it then accepts image parts)."""
+        self.start()
+        return bool(self._llm.model_config.is_multimodal_model)
+
+    @property
     def num_unfinished_requests(self) -> int:
         """Requests the engine is still running (0 when idle or not started)."""
         llm = self._llm
@@ -313,11 +329,13 @@ class VllmEngine:
             text = prompt.get("prompt")
             if text is None and ids is not None:
                 text = self._tokenizer.decode(ids)
+        media = {k: prompt[k] for k in ("multi_modal_data", "multi_modal_uuids") if k in prompt}
         return RenderedPrompt(
             token_ids=list(ids) if ids is not None else None,
             text=text,
             messages=messages,
             tools=tools,
+            multi_modal=media or None,
         )
 
     def render_text(self, prompt: str) -> RenderedPrompt:
@@ -328,16 +346,34 @@ class VllmEngine:
         return RenderedPrompt(token_ids=list(ids), text=prompt)
 
     # -- generation -----------------------------------------------------------------------------
-    async def _generate(self, prompt: RenderedPrompt, params: Any) -> AsyncIterator[EngineDelta]:
-        from vllm.inputs import TokensPrompt
+    def lora_request(self, adapter: str | None) -> Any:
+        """vLLM's ``LoRARequest`` for a resolved adapter path or hub id (``None``: the base);
+        raises ``ValueError`` when this engine cannot serve it."""
+        if adapter is None:
+            return None
+        from vllm.lora.request import LoRARequest
 
+        check_adapter_fits(adapter, self.engine_args)
+        with _REGISTRY_LOCK:  # vLLM wants one id per adapter, the same in every request
+            lora_id = _LORA_IDS.setdefault(adapter, len(_LORA_IDS) + 1)
+        return LoRARequest(lora_name=adapter, lora_int_id=lora_id, lora_path=adapter)
+
+    async def _generate(
+        self, prompt: RenderedPrompt, params: Any, lora_request: Any = None
+    ) -> AsyncIterator[EngineDelta]:
+        from vllm.inputs import TextPrompt, TokensPrompt
+
+        media: Any = prompt.multi_modal or {}
         if prompt.token_ids is not None:
-            engine_prompt: Any = TokensPrompt(prompt_token_ids=prompt.token_ids)
+            engine_prompt: Any = TokensPrompt(prompt_token_ids=prompt.token_ids, **media)
         else:
-            engine_prompt = prompt.text
+            engine_prompt = TextPrompt(prompt=prompt.text or "", **media)
         request_id = f"vllm-native-{uuid.uuid4().hex}"
         completion_tokens = 0
-        async for out in self._llm.generate(engine_prompt, params, request_id):
+        top = getattr(params, "logprobs", None)
+        async for out in self._llm.generate(
+            engine_prompt, params, request_id, lora_request=lora_request
+        ):
             if not out.outputs:
                 continue
             o = out.outputs[0]
@@ -348,18 +384,30 @@ class VllmEngine:
                 finish = "abort"
             if finish in ("abort", "error"):
                 raise EngineError(f"the engine ended request {request_id} with {finish!r}")
-            yield EngineDelta(o.text, tuple(o.token_ids), finish, prompt_tokens, completion_tokens)
+            logprobs = None
+            if top is not None:
+                logprobs = from_vllm(o.token_ids, o.logprobs, top=top, decode=self._decode)
+            yield EngineDelta(
+                o.text, tuple(o.token_ids), finish, prompt_tokens, completion_tokens, logprobs
+            )
 
-    def stream(self, prompt: RenderedPrompt, params: Any) -> Iterator[EngineDelta]:
-        """Sync iterator over deltas; leaving it early aborts the request in the engine."""
+    def _decode(self, token_id: int) -> str:
+        return str(self._tokenizer.decode([token_id]))
+
+    def stream(
+        self, prompt: RenderedPrompt, params: Any, lora: str | None = None
+    ) -> Iterator[EngineDelta]:
+        """Sync iterator over deltas; leaving it early aborts the request in the engine.
+        ``lora`` is an adapter path (see ``vllm_native.lora``) for this request."""
         self.start()
+        lora_request = self.lora_request(lora)
         loop = self._loop
         assert loop is not None
         out: queue.Queue[Any] = queue.Queue()
 
         async def pump() -> None:
             try:
-                async for delta in self._generate(prompt, params):
+                async for delta in self._generate(prompt, params, lora_request):
                     out.put(delta)
             except BaseException as exc:  # delivered to the reader, re-raised there
                 out.put(exc)
@@ -384,9 +432,12 @@ class VllmEngine:
             if not finished:
                 future.cancel()  # cancels generate(), which aborts the request in the engine
 
-    async def astream(self, prompt: RenderedPrompt, params: Any) -> AsyncIterator[EngineDelta]:
+    async def astream(
+        self, prompt: RenderedPrompt, params: Any, lora: str | None = None
+    ) -> AsyncIterator[EngineDelta]:
         """Async iterator over deltas in the caller's loop; cancelling it aborts the request."""
         await asyncio.get_running_loop().run_in_executor(None, self.start)
+        lora_request = self.lora_request(lora)
         loop = self._loop
         assert loop is not None
         caller = asyncio.get_running_loop()
@@ -397,7 +448,7 @@ class VllmEngine:
 
         async def pump() -> None:
             try:
-                async for delta in self._generate(prompt, params):
+                async for delta in self._generate(prompt, params, lora_request):
                     deliver(delta)
             except BaseException as exc:
                 deliver(exc)
@@ -470,6 +521,7 @@ def _as_engine_error(exc: BaseException) -> BaseException:
 # -- the shared registry ------------------------------------------------------------------------
 _REGISTRY: dict[str, VllmEngine] = {}
 _REGISTRY_LOCK = threading.Lock()
+_LORA_IDS: dict[str, int] = {}
 
 
 def engine_key(model: str, engine_args: Mapping[str, Any] | None) -> str:

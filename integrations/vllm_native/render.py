@@ -16,19 +16,35 @@ import json
 from typing import Any
 
 from .engine import Engine, RenderedPrompt
+from .media import IMAGE_PART_TYPES, OTHER_MEDIA_TYPES, image_part
 from .types import ChatRequest, Message, ToolSpec
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
 
 
-def normalize_messages(messages: list[Message], *, allow_images: bool = False) -> list[Message]:
-    """Validated copies of ``messages`` in the shape chat templates expect."""
+def normalize_messages(
+    messages: list[Message], *, allow_images: bool = False, fetch_remote_images: bool = False
+) -> list[Message]:
+    """Validated copies of ``messages`` in the shape chat templates expect. With
+    ``allow_images`` (a multimodal model) image parts become ``image_url`` parts with data URLs
+    (see :mod:`vllm_native.media`); otherwise they are refused."""
     if not isinstance(messages, list) or not messages:
         raise ValueError("messages is empty: pass at least one message (e.g. a user message)")
-    return [_normalize_message(i, m, allow_images) for i, m in enumerate(messages)]
+    images = (allow_images, fetch_remote_images)
+    return [_normalize_message(i, m, images) for i, m in enumerate(messages)]
 
 
-def _normalize_message(i: int, message: Message, allow_images: bool) -> Message:
+def has_media(messages: list[Message]) -> bool:
+    """True when some message has a content part other than text."""
+    return any(
+        isinstance(part, dict) and part.get("type") != "text"
+        for m in messages
+        if isinstance(m, dict) and isinstance(m.get("content"), list)
+        for part in m["content"]
+    )
+
+
+def _normalize_message(i: int, message: Message, images: tuple[bool, bool]) -> Message:
     if not isinstance(message, dict):
         raise TypeError(
             f"message {i} must be a dict in OpenAI chat format, got {type(message).__name__}"
@@ -37,7 +53,7 @@ def _normalize_message(i: int, message: Message, allow_images: bool) -> Message:
     if role not in ROLES:
         raise ValueError(f"message {i} has unknown role {role!r}; expected one of {ROLES}")
     out = dict(message)
-    out["content"] = _content_text(i, message.get("content"), allow_images)
+    out["content"] = _content_text(i, message.get("content"), images)
     if role == "assistant" and message.get("tool_calls"):
         out["tool_calls"] = [_template_tool_call(i, c) for c in message["tool_calls"]]
     elif "tool_calls" in out:
@@ -45,29 +61,34 @@ def _normalize_message(i: int, message: Message, allow_images: bool) -> Message:
     return out
 
 
-def _content_text(i: int, content: Any, allow_images: bool) -> Any:
+def _content_text(i: int, content: Any, images: tuple[bool, bool]) -> Any:
     if content is None or isinstance(content, str):
         return content or ""
     if not isinstance(content, list):
         raise TypeError(f"message {i} content must be a string or a list of parts")
-    texts = []
+    allow_images, fetch_remote = images
+    parts: list[dict[str, Any]] = []
     for part in content:
-        if isinstance(part, str):
-            texts.append(part)
-            continue
         kind = part.get("type") if isinstance(part, dict) else None
-        if kind == "text":
-            texts.append(str(part.get("text", "")))
-        elif kind in ("image_url", "image", "input_image", "audio", "input_audio", "video"):
-            if allow_images:
-                return content
+        if isinstance(part, str) or kind == "text":
+            text = part if isinstance(part, str) else str(part.get("text", ""))
+            parts.append({"type": "text", "text": text})
+        elif kind in IMAGE_PART_TYPES and allow_images:
+            parts.append(image_part(i, part, fetch_remote=fetch_remote))
+        elif kind in OTHER_MEDIA_TYPES and allow_images:
+            raise ValueError(
+                f"message {i} contains {kind!r} content; vllm-native sends text and images only"
+            )
+        elif kind in IMAGE_PART_TYPES or kind in OTHER_MEDIA_TYPES:
             raise ValueError(
                 f"message {i} contains {kind!r} content, but this model is text-only; "
                 "send text, or use a multimodal model"
             )
         else:
             raise ValueError(f"message {i} has a content part of unknown type {kind!r}")
-    return "\n".join(texts)  # as vLLM's OpenAI server joins text parts
+    if all(part["type"] == "text" for part in parts):
+        return "\n".join(part["text"] for part in parts)  # as vLLM's OpenAI server joins them
+    return parts
 
 
 def _template_tool_call(i: int, call: Any) -> dict[str, Any]:
@@ -121,8 +142,9 @@ def validate_tools(tools: list[ToolSpec] | None) -> list[ToolSpec] | None:
 def render_request(engine: Engine, request: ChatRequest) -> RenderedPrompt:
     """Validate ``request`` and render it with the engine's chat template; the prompt must leave
     room for at least one generated token."""
+    images = has_media(request.messages) and bool(getattr(engine, "is_multimodal", False))
     messages = normalize_messages(
-        request.messages, allow_images=bool(getattr(engine, "is_multimodal", False))
+        request.messages, allow_images=images, fetch_remote_images=request.fetch_remote_images
     )
     tools = validate_tools(request.tools)
     prompt = engine.render(messages, tools, request.chat_template_kwargs)

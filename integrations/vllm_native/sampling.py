@@ -1,6 +1,8 @@
 """Neutral sampling options -> ``vllm.SamplingParams`` (streamed as deltas).
 
 Unset ``max_tokens`` means "until the context is full" (vLLM's own default is only 16 tokens).
+``logprobs``/``top_logprobs`` are OpenAI's options, mapped to vLLM's ``logprobs`` count. ``n``
+is not a field here: each of the ``n`` generations is its own request (see ``choice_options``).
 
 Example:
     >>> p = build_sampling_params(SamplingOptions(temperature=0, max_tokens=5), prompt_tokens=10,
@@ -11,8 +13,10 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from .logprobs import vllm_logprobs_setting
 from .types import SamplingOptions
 
 _FIELDS = ("temperature", "top_p", "top_k", "seed", "presence_penalty", "frequency_penalty")
@@ -39,9 +43,22 @@ def build_sampling_params(
     kwargs["max_tokens"] = min(max_tokens, room) if max_tokens is not None else room
     if options.stop:
         kwargs["stop"] = list(options.stop)
+    if options.n != 1:
+        raise ValueError(
+            f"n={options.n} asks for several generations, which one stream or one message cannot "
+            "carry: stream with n=1, or use generate()/batch() (ChatClient.choices), which return "
+            "every choice"
+        )
+    logprobs = vllm_logprobs_setting(options.logprobs, options.top_logprobs)
+    if logprobs is not None:
+        kwargs["logprobs"] = logprobs
     extra = dict(options.extra)
-    if extra.get("n", 1) != 1:
-        raise ValueError("n > 1 is not supported: ask for several generations with batch() instead")
+    for own in ("n", "logprobs"):
+        if own in extra:
+            raise ValueError(
+                f"pass {own!r} as an option of its own (n=..., logprobs=True, top_logprobs=k), "
+                "not among the extra SamplingParams fields"
+            )
     for reserved in ("output_kind", "structured_outputs"):
         if reserved in extra:
             raise ValueError(f"{reserved!r} is set by vllm-native and cannot be passed in extras")
@@ -53,3 +70,20 @@ def build_sampling_params(
         return SamplingParams(output_kind=RequestOutputKind.DELTA, **kwargs)
     except TypeError as exc:
         raise ValueError(f"unsupported sampling option: {exc}") from None
+
+
+def choice_options(options: SamplingOptions) -> list[SamplingOptions]:
+    """The options of each of the ``n`` generations, as vLLM's own parallel sampling makes them:
+    one request per choice, and with a ``seed`` each choice gets ``seed + index``
+    (``vllm/v1/engine/parallel_sampling.py``), so the choices differ but are reproducible.
+
+    >>> [o.seed for o in choice_options(SamplingOptions(n=3, seed=7))]
+    [7, 8, 9]
+    """
+    n = options.n
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive number of generations, got {n!r}")
+    if n == 1:
+        return [options]
+    seeds = [None if options.seed is None else options.seed + i for i in range(n)]
+    return [replace(options, n=1, seed=seed) for seed in seeds]

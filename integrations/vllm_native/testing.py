@@ -2,7 +2,11 @@
 
 It is accepted anywhere a real engine is (``ChatClient(engine=...)``, ``ChatVLLM(engine=...)``,
 ``VLLM(engine=...)``, LlamaIndex ``Vllm(engine=...)``), reports token usage, and records every
-request it received, so agents can be tested without a GPU or a model.
+request it received (with its sampling params and LoRA adapter), so agents can be tested without
+a GPU or a model. ``multimodal=True`` makes it accept images as a vision model does; when the
+sampling params ask for logprobs, each piece is reported as one token with made-up log
+probabilities (``-0.25``, ``-0.5``, ... and alternatives named ``"<alt1>"``, ...), so log-probability
+plumbing can be tested too.
 
 Example:
     >>> from vllm_native.chat import ChatClient
@@ -29,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .engine import EngineDelta, RenderedPrompt
-from .types import Message, ToolSpec
+from .types import Message, TokenLogprob, ToolSpec, TopLogprob
 
 Response = str | tuple[str, str]
 
@@ -42,6 +46,7 @@ class ScriptedRequest:
     messages: list[Message]
     tools: list[ToolSpec] | None
     sampling_params: Any
+    lora: str | None = None
 
 
 class ScriptedEngine:
@@ -64,6 +69,7 @@ class ScriptedEngine:
         chat_template: str | None = None,
         max_model_len: int = 8192,
         model_name: str = "scripted",
+        multimodal: bool = False,
     ) -> None:
         if isinstance(chunks, int) and chunks <= 0:
             raise ValueError("chunks must be a positive size")
@@ -74,6 +80,7 @@ class ScriptedEngine:
         self._chat_template = chat_template
         self._max_model_len = max_model_len
         self._model_name = model_name
+        self._multimodal = multimodal
         self._lock = threading.Lock()
         self.requests: list[ScriptedRequest] = []
         self.closed = False
@@ -85,6 +92,11 @@ class ScriptedEngine:
     @property
     def max_model_len(self) -> int:
         return self._max_model_len
+
+    @property
+    def is_multimodal(self) -> bool:
+        """Whether image content is accepted (``multimodal=`` at construction)."""
+        return self._multimodal
 
     @property
     def tokenizer(self) -> Any:
@@ -133,7 +145,9 @@ class ScriptedEngine:
         return len(text.split())
 
     # -- generation ---------------------------------------------------------------------------
-    def _take(self, prompt: RenderedPrompt, params: Any) -> tuple[list[str], str, int]:
+    def _take(
+        self, prompt: RenderedPrompt, params: Any, lora: str | None
+    ) -> tuple[list[str], str, int, int | None]:
         with self._lock:
             if not self._responses:
                 raise RuntimeError(
@@ -142,10 +156,11 @@ class ScriptedEngine:
             response = self._responses.pop(0)
             text, finish = (response, "stop") if isinstance(response, str) else response
             self.requests.append(
-                ScriptedRequest(prompt.text or "", prompt.messages, prompt.tools, params)
+                ScriptedRequest(prompt.text or "", prompt.messages, prompt.tools, params, lora)
             )
             pieces = self._split(text)
-        return pieces, finish, self.count_tokens(prompt.text or "")
+        top = getattr(params, "logprobs", None)
+        return pieces, finish, self.count_tokens(prompt.text or ""), top
 
     def _split(self, text: str) -> list[str]:
         if not text:
@@ -173,7 +188,9 @@ class ScriptedEngine:
             i += n
         return pieces
 
-    def _deltas(self, pieces: list[str], finish: str, prompt_tokens: int) -> list[EngineDelta]:
+    def _deltas(
+        self, pieces: list[str], finish: str, prompt_tokens: int, top: int | None
+    ) -> list[EngineDelta]:
         out, done = [], ""
         for k, piece in enumerate(pieces):
             done += piece
@@ -184,16 +201,21 @@ class ScriptedEngine:
                     finish_reason=finish if last else None,
                     prompt_tokens=prompt_tokens,
                     completion_tokens=self.count_tokens(done) if last else k + 1,
+                    logprobs=None if top is None else (_made_up_logprob(k, piece, top),),
                 )
             )
         return out
 
-    def stream(self, prompt: RenderedPrompt, params: Any) -> Iterator[EngineDelta]:
+    def stream(
+        self, prompt: RenderedPrompt, params: Any, lora: str | None = None
+    ) -> Iterator[EngineDelta]:
         """Takes the next response now (so concurrent callers get responses in call order)."""
-        return iter(self._deltas(*self._take(prompt, params)))
+        return iter(self._deltas(*self._take(prompt, params, lora)))
 
-    def astream(self, prompt: RenderedPrompt, params: Any) -> AsyncIterator[EngineDelta]:
-        deltas = self._deltas(*self._take(prompt, params))
+    def astream(
+        self, prompt: RenderedPrompt, params: Any, lora: str | None = None
+    ) -> AsyncIterator[EngineDelta]:
+        deltas = self._deltas(*self._take(prompt, params, lora))
 
         async def replay() -> AsyncIterator[EngineDelta]:
             for delta in deltas:
@@ -204,6 +226,17 @@ class ScriptedEngine:
 
     def close(self) -> None:
         self.closed = True
+
+
+def _made_up_logprob(k: int, piece: str, top: int) -> TokenLogprob:
+    logprob = -0.25 * (1 + k % 4)
+    alternatives = [(piece, logprob)] + [(f"<alt{j}>", logprob - j) for j in range(1, top)]
+    return TokenLogprob(
+        piece,
+        logprob,
+        tuple(piece.encode()),
+        tuple(TopLogprob(t, lp, tuple(t.encode())) for t, lp in alternatives[:top]),
+    )
 
 
 def _cycle(sizes: list[int]) -> Iterator[int]:

@@ -76,11 +76,23 @@ def plan_turn(
     parallel_tool_calls: bool = True,
     strict: bool = False,
     response_format: dict[str, Any] | None = None,
+    guided: dict[str, Any] | None = None,
 ) -> TurnPlan:
-    """Decide parser and constraint for one turn; raises ``ValueError`` for impossible requests."""
+    """Decide parser and constraint for one turn; raises ``ValueError`` for impossible requests.
+    ``guided`` is a regex/choice/grammar constraint (see ``guided.py``), treated like
+    ``response_format``: the whole reply follows it, so no tool call can be forced."""
     choice = normalize_tool_choice(tool_choice)
     names = [tool_name(t) for t in tools or []]
     structured = _response_format_constraint(response_format)
+    if guided is not None:
+        if structured is not None:
+            raise ValueError(
+                "structured_outputs cannot be combined with response_format: the output can "
+                "follow only one constraint"
+            )
+        if strict:
+            raise ValueError("structured_outputs cannot be combined with strict tool calls")
+        structured = guided
     if not names:
         if choice not in ("auto", "none"):
             raise ValueError(f"tool_choice={choice!r} needs tools, but no tools were given")
@@ -89,8 +101,9 @@ def plan_turn(
         return TurnPlan(None, frozenset(names), structured)
     if structured is not None:
         if choice != "auto":
+            what = "structured_outputs" if guided is not None else "response_format"
             raise ValueError(
-                "response_format cannot be combined with tool_choice="
+                f"{what} cannot be combined with tool_choice="
                 f"{choice!r}: the output can follow only one constraint"
             )
         return TurnPlan(None, frozenset(names), structured)

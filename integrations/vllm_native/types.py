@@ -39,6 +39,12 @@ class SamplingOptions:
     seed: int | None = None
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
+    logprobs: bool = False
+    """Report the log probability of each generated token (``ChatMessage.logprobs``)."""
+    top_logprobs: int | None = None
+    """Also report the ``k`` most likely tokens at each position (implies ``logprobs``)."""
+    n: int = 1
+    """Number of generations per prompt (``ChatClient.choices``); streaming needs ``n == 1``."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -49,6 +55,11 @@ class ChatRequest:
     ``response_format`` is ``{"type": "json_object"}`` or
     ``{"type": "json_schema", "json_schema": {"name": ..., "schema": {...}}}`` (OpenAI shape).
     ``tool_finish_reason`` selects the finish reason reported when the turn called a tool.
+    ``structured_outputs`` constrains the reply with vLLM beyond JSON: exactly one of
+    ``{"regex": ...}``, ``{"choice": [...]}`` or ``{"grammar": ...}`` (EBNF/Lark, as vLLM's server
+    takes it). ``lora`` names a LoRA adapter (a folder, a shipped adapter name or a hub id) applied
+    to this request. ``fetch_remote_images`` lets vLLM download ``http(s)`` image URLs; without it
+    only data URLs and local files are sent.
     """
 
     messages: list[Message]
@@ -60,6 +71,9 @@ class ChatRequest:
     sampling: SamplingOptions = field(default_factory=SamplingOptions)
     tool_finish_reason: Literal["function_call", "tool_calls"] = "function_call"
     chat_template_kwargs: dict[str, Any] = field(default_factory=dict)
+    structured_outputs: dict[str, Any] | None = None
+    lora: str | None = None
+    fetch_remote_images: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,8 +141,29 @@ class InvalidToolCall:
 
 
 @dataclass(frozen=True)
+class TopLogprob:
+    """One of the most likely tokens at a position, in OpenAI's shape (``bytes``: UTF-8)."""
+
+    token: str
+    logprob: float
+    bytes: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class TokenLogprob:
+    """A generated token with its log probability and the ``top_logprobs`` most likely tokens at
+    its position, most likely first."""
+
+    token: str
+    logprob: float
+    bytes: tuple[int, ...] | None = None
+    top_logprobs: tuple[TopLogprob, ...] = ()
+
+
+@dataclass(frozen=True)
 class ChatMessage:
-    """The final assistant message of one turn."""
+    """The final assistant message of one turn (``logprobs``: one entry per generated token, when
+    asked for)."""
 
     content: str = ""
     reasoning: str = ""
@@ -137,6 +172,15 @@ class ChatMessage:
     finish_reason: FinishReason = "stop"
     usage: Usage = field(default_factory=Usage)
     model_name: str = ""
+    logprobs: tuple[TokenLogprob, ...] | None = None
+
+
+@dataclass(frozen=True)
+class LogprobsDelta:
+    """Log probabilities of the tokens generated since the previous one (only when asked for);
+    concatenated, they are the final message's ``logprobs``."""
+
+    tokens: tuple[TokenLogprob, ...]
 
 
 @dataclass(frozen=True)
@@ -148,4 +192,4 @@ class Finish:
     message: ChatMessage
 
 
-ChatEvent = TextDelta | ReasoningDelta | ToolCallDelta | Finish
+ChatEvent = TextDelta | ReasoningDelta | ToolCallDelta | LogprobsDelta | Finish

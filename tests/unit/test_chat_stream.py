@@ -292,7 +292,8 @@ def test_completion_stream():
             "invalid JSON Schema",
         ),
         ({"messages": USER, "sampling": SamplingOptions(max_tokens=0)}, "max_tokens"),
-        ({"messages": USER, "sampling": SamplingOptions(extra={"n": 2})}, "n > 1"),
+        ({"messages": USER, "sampling": SamplingOptions(extra={"n": 2})}, "option of its own"),
+        ({"messages": USER, "sampling": SamplingOptions(n=2)}, "several generations"),
         ({"messages": USER, "sampling": SamplingOptions(extra={"no_such": 1})}, "unsupported"),
         (
             {
