@@ -32,7 +32,9 @@ from typing import Any
 
 from .engine import Engine, EngineDelta, EngineError, RenderedPrompt, get_engine
 from .formats import available_formats, detect_format, get_format, is_known_format
+from .formats.call_ids import family_call_ids
 from .formats.reasoning import ReasoningSplitter
+from .formats.tokenizer_mode import format_for_tokenizer, tokenizer_mode
 from .guided import guided_constraint
 from .lora import lora_engine_args, resolve_adapter
 from .render import check_prompt_length, render_request
@@ -237,11 +239,15 @@ class ChatClient:
     # -- internals ------------------------------------------------------------------------------
     def _prepare(self, request: ChatRequest) -> tuple[RenderedPrompt, Any, StreamAssembler]:
         engine = self.engine
+        tokenizer = getattr(engine, "tokenizer", None)
         fmt = get_format(
-            self.tool_parser or detect_format(engine.chat_template()),
-            tokenizer=getattr(engine, "tokenizer", None),
+            self.tool_parser
+            or format_for_tokenizer(tokenizer)
+            or detect_format(engine.chat_template()),
+            tokenizer=tokenizer,
             tools=request.tools,
         )
+        call_ids = family_call_ids(fmt.call_ids, tokenizer_mode(tokenizer))
         plan = plan_turn(
             request.tools,
             request.tool_choice,
@@ -251,7 +257,7 @@ class ChatClient:
             response_format=request.response_format,
             guided=guided_constraint(request.structured_outputs),
         )
-        prompt = render_request(engine, request)
+        prompt = render_request(engine, request, call_ids)
         keep_special = bool(set(fmt.special_markers) & engine.special_tokens())
         params = build_sampling_params(
             request.sampling,
@@ -267,6 +273,7 @@ class ChatClient:
             reasoning=self._reasoning(prompt),
             tool_finish_reason=request.tool_finish_reason,
             model_name=self.model_name,
+            new_id=call_ids.new_id_factory(request.messages),
         )
         return prompt, params, assembler
 

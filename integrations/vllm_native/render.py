@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from .engine import Engine, RenderedPrompt
+from .formats.call_ids import CallIds
 from .media import IMAGE_PART_TYPES, OTHER_MEDIA_TYPES, image_part
 from .types import ChatRequest, Message, ToolSpec
 
@@ -139,13 +140,18 @@ def validate_tools(tools: list[ToolSpec] | None) -> list[ToolSpec] | None:
     return tools
 
 
-def render_request(engine: Engine, request: ChatRequest) -> RenderedPrompt:
+def render_request(
+    engine: Engine, request: ChatRequest, call_ids: CallIds | None = None
+) -> RenderedPrompt:
     """Validate ``request`` and render it with the engine's chat template; the prompt must leave
-    room for at least one generated token."""
+    room for at least one generated token. ``call_ids`` rewrites history call ids that the
+    model's family would reject (see :mod:`vllm_native.formats.call_ids`)."""
     images = has_media(request.messages) and bool(getattr(engine, "is_multimodal", False))
     messages = normalize_messages(
         request.messages, allow_images=images, fetch_remote_images=request.fetch_remote_images
     )
+    if call_ids is not None:
+        messages = call_ids.normalize(messages)
     tools = validate_tools(request.tools)
     prompt = engine.render(messages, tools, request.chat_template_kwargs)
     check_prompt_length(prompt, engine.max_model_len)

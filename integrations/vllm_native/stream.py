@@ -20,11 +20,11 @@ Example:
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from typing import Any
 
 from .formats.base import BadCall, CallArgs, CallEnd, CallStart, FormatParser, Piece, Text
+from .formats.call_ids import CallIds, NewId
 from .formats.reasoning import ReasoningSplitter
 from .types import (
     ChatEvent,
@@ -39,10 +39,8 @@ from .types import (
     Usage,
 )
 
-
-def new_call_id() -> str:
-    """A fresh OpenAI-style tool call id."""
-    return f"call_{uuid.uuid4().hex[:24]}"
+new_call_id: NewId = CallIds().new_id
+"""A fresh OpenAI-style tool call id, ``call_<24 hex>``."""
 
 
 class _OpenCall:
@@ -60,8 +58,9 @@ class StreamAssembler:
 
     ``tool_names`` are the bound tools; a call to any other name is an invalid call (not
     streamed). ``None`` accepts any name. Calls beyond ``max_calls`` (``parallel_tool_calls=False``
-    gives 1) are invalid calls too. ``tidy_whitespace=False`` keeps content exactly as generated
-    (raw completions).
+    gives 1) are invalid calls too. ``new_id(name, index)`` makes call ids (the family's shape,
+    see :mod:`vllm_native.formats.call_ids`). ``tidy_whitespace=False`` keeps content exactly as
+    generated (raw completions).
     """
 
     def __init__(
@@ -73,7 +72,7 @@ class StreamAssembler:
         reasoning: ReasoningSplitter | None = None,
         tool_finish_reason: FinishReason = "function_call",
         model_name: str = "",
-        new_id: Callable[[], str] = new_call_id,
+        new_id: NewId = new_call_id,
         tidy_whitespace: bool = True,
     ) -> None:
         self.parser = parser
@@ -196,7 +195,9 @@ class StreamAssembler:
             self.pending_ws = ""  # whitespace before a call is not content
         known = self.tool_names is None or name in self.tool_names
         allowed = self.max_calls is None or self.next_index < self.max_calls
-        call = _OpenCall(self.new_id(), name, self.next_index if known and allowed else None)
+        index = self.next_index if known and allowed else None
+        call_id = self.new_id(name, self._next_invalid_index() if index is None else index)
+        call = _OpenCall(call_id, name, index)
         call.error = (
             f"unknown tool {name!r}"
             if not known
@@ -260,6 +261,10 @@ class StreamAssembler:
             index = self._next_invalid_index()
         self.invalid.append(
             InvalidToolCall(
-                id=call_id or self.new_id(), name=name, arguments=raw, error=error, index=index
+                id=call_id or self.new_id(name, index),
+                name=name,
+                arguments=raw,
+                error=error,
+                index=index,
             )
         )

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .engine import EngineDelta, RenderedPrompt
+from .formats.tokenizer_mode import render_natively, tokenizer_mode
 from .types import Message, TokenLogprob, ToolSpec, TopLogprob
 
 Response = str | tuple[str, str]
@@ -122,8 +123,13 @@ class ScriptedEngine:
         tools: list[ToolSpec] | None = None,
         chat_template_kwargs: Mapping[str, Any] | None = None,
     ) -> RenderedPrompt:
-        """With a tokenizer that has a chat template, the real template; otherwise a plain JSON
-        rendering of messages and tools (enough to count tokens and inspect requests)."""
+        """With a tokenizer that has a chat template, the real template; with one of vLLM's own
+        tokenizers (mistral_common, DeepSeek V3.2...), vLLM's encoder for it; otherwise a plain
+        JSON rendering of messages and tools (enough to count tokens and inspect requests)."""
+        if tokenizer_mode(self._tokenizer) != "hf":
+            ids = render_natively(self._tokenizer, messages, tools, chat_template_kwargs)
+            text = self._tokenizer.decode(ids)
+            return RenderedPrompt(token_ids=ids, text=text, messages=messages, tools=tools)
         if self._tokenizer is not None and self.chat_template():
             text = self._tokenizer.apply_chat_template(
                 messages,

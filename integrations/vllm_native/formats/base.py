@@ -106,6 +106,8 @@ class ToolCallFormat(ABC):
     special_markers: ClassVar[tuple[str, ...]] = ()
     """Markers that are special tokens in the models using this format; when present, generation
     must keep special tokens (``skip_special_tokens=False``) so the markers survive detokenisation."""
+    call_ids: ClassVar[str] = "openai"
+    """The shape of the family's call ids, a style of :mod:`vllm_native.formats.call_ids`."""
 
     @abstractmethod
     def new_parser(self) -> FormatParser:

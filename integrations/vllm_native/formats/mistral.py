@@ -191,6 +191,7 @@ class MistralFormat(ToolCallFormat):
 
     name = "mistral"
     special_markers = (TOOL_CALLS, ARGS, CALL_ID)
+    call_ids = "mistral"
 
     def new_parser(self) -> FormatParser:
         return MistralParser()

@@ -71,6 +71,10 @@ from .base import (
 _TOKENIZER_LOCK = threading.Lock()
 
 
+_CALL_ID_STYLES = {"mistral": "mistral", "kimi_k2": "kimi_k2", "kimi_k3": "kimi_k2"}
+"""vLLM's parsers whose family reads its own id shape back (see ``formats/call_ids.py``)."""
+
+
 def vllm_parser_names() -> list[str]:
     """Every name in vLLM's tool-parser registry (``--tool-call-parser``)."""
     from vllm.tool_parsers import ToolParserManager
@@ -118,6 +122,7 @@ class VllmParserFormat(ToolCallFormat):
             ) from exc
         markers = _added_tokens(tokenizer)
         self.special_markers = markers if not request.skip_special_tokens else ()  # type: ignore[misc]
+        self.call_ids = _CALL_ID_STYLES.get(name, "openai")  # type: ignore[misc]
         self._marker_prefixes = frozenset(m[:k] for m in markers for k in range(1, len(m)))
         self._longest_marker = max(map(len, markers), default=0)
 
