@@ -159,7 +159,7 @@ class StreamAssembler:
             elif isinstance(piece, CallArgs):
                 self._args(piece.fragment, events)
             elif isinstance(piece, CallEnd):
-                self._end_call(piece.complete)
+                self._end_call(piece.complete, piece.raw)
             elif isinstance(piece, BadCall):
                 call, self.open = self.open, None
                 if call is None:
@@ -217,7 +217,7 @@ class StreamAssembler:
         if call.streamed and fragment:
             events.append(ToolCallDelta(index=call.index or 0, arguments=fragment))
 
-    def _end_call(self, complete: bool) -> None:
+    def _end_call(self, complete: bool, model_text: str | None = None) -> None:
         call, self.open = self.open, None
         if call is None:
             return
@@ -227,7 +227,8 @@ class StreamAssembler:
             self._invalid(call.name, raw, call.error, call.id, index)
             return
         if not complete:
-            self._invalid(call.name, raw, "tool call was cut off", call.id, index)
+            kept = raw if model_text is None else model_text
+            self._invalid(call.name, kept, "tool call was cut off", call.id, index)
             return
         args: Any
         try:

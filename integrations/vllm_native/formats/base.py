@@ -47,9 +47,15 @@ class CallArgs:
 
 @dataclass(frozen=True)
 class CallEnd:
-    """The current call is over. ``complete=False`` when the stream ended inside it (truncation)."""
+    """The current call is over. ``complete=False`` when the stream ended inside it (truncation).
+
+    ``raw``: the text the model wrote for an unfinished call, where it differs from the argument
+    fragments (formats that translate their syntax to JSON, e.g. pythonic, Qwen3-Coder XML); the
+    invalid call keeps it as its arguments.
+    """
 
     complete: bool = True
+    raw: str | None = None
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,7 @@ class PythonicParser(FormatParser):
             raw = "".join(self.element).strip()
             out.append(BadCall(raw, "call cut off before its '('"))
         elif self.state in ("args", "keyword", "value"):
-            out.append(CallEnd(complete=False))
+            out.append(CallEnd(complete=False, raw="".join(self.element).strip()))
         elif self.state == "after_call":
             out.append(CallEnd())
         elif self.state == "bad":

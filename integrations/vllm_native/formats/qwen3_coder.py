@@ -129,7 +129,7 @@ class Qwen3CoderParser(StateMachine, FormatParser):
         elif self.state == "junk":
             out.append(BadCall(raw, self.error, name=self.call_name))
         elif self.state in ("args", "param_name", "value"):
-            out.append(CallEnd(complete=False))
+            out.append(CallEnd(complete=False, raw=raw))
         # after_function holds only whitespace or part of </tool_call>: nothing to say
         self.state, self.held, self.raw, self.call_name = "text", "", [], None
         return out
