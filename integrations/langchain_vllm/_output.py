@@ -6,6 +6,10 @@ separate chunks; ``finish_reason``, ``model_name``, ``model_provider`` and usage
 the last chunk (``chunk_position="last"``), because merging concatenates repeated strings and sums
 numbers. Reasoning goes to ``additional_kwargs["reasoning_content"]``, never to ``content``.
 
+Invalid tool calls (cut off, unknown tool, over the parallel limit, broken or non-object
+arguments) are exact on the last chunk; a chunk just before it makes langchain-core's own merge
+keep every one of them, as invalid (see ``ChunkBuilder._invalid_call_closers``).
+
 With ``output_version="v1"`` the content is a list of standard blocks whose ``index`` this module
 assigns: one block for reasoning, one for text and one per tool call, numbered in order of first
 appearance. langchain-core would otherwise number text blocks by itself and keep each tool-call
@@ -14,8 +18,8 @@ chunk's own call index, so text block 0 and tool call 0 would merge into one blo
 Example:
     >>> from vllm_native.types import Finish, ChatMessage, TextDelta, Usage
     >>> builder = ChunkBuilder(v1=False)
-    >>> first = builder.chunk(TextDelta("Hi"))
-    >>> last = builder.chunk(Finish("stop", Usage(3, 1), ChatMessage("Hi", model_name="m")))
+    >>> [first] = builder.chunks(TextDelta("Hi"))
+    >>> [last] = builder.chunks(Finish("stop", Usage(3, 1), ChatMessage("Hi", model_name="m")))
     >>> merged = first + last
     >>> merged.content, merged.response_metadata["finish_reason"], merged.usage_metadata
     ('Hi', 'stop', {'input_tokens': 3, 'output_tokens': 1, 'total_tokens': 4})
@@ -23,10 +27,17 @@ Example:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, UsageMetadata
-from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
+from langchain_core.messages.tool import (
+    ToolCallChunk,
+    invalid_tool_call,
+    tool_call,
+    tool_call_chunk,
+)
+from langchain_core.utils.json import parse_partial_json
 
 from vllm_native.types import (
     ChatEvent,
@@ -86,13 +97,24 @@ def to_ai_message(message: ChatMessage, *, v1: bool) -> AIMessage:
 
 
 class ChunkBuilder:
-    """Turns the events of one streamed turn into ``AIMessageChunk``s, one per event."""
+    """Turns the events of one streamed turn into ``AIMessageChunk``s, one per event; ``final``
+    is the core's final message once the last event went through."""
 
     def __init__(self, *, v1: bool) -> None:
         self.v1 = v1
+        self.final: ChatMessage | None = None
         self._blocks: dict[Any, int] = {}  # "reasoning" | "text" | call index -> block index
+        self._sent: dict[int, list[str]] = {}  # streamed call index -> argument fragments sent
+        self._streamed_ids: dict[str, int] = {}  # streamed call id -> its index
 
-    def chunk(self, event: ChatEvent) -> AIMessageChunk:
+    def chunks(self, event: ChatEvent) -> list[AIMessageChunk]:
+        """The chunks for ``event``: one, and for the last event possibly two."""
+        if isinstance(event, Finish):
+            self.final = event.message
+            return self._last(event)
+        return [self._chunk(event)]
+
+    def _chunk(self, event: TextDelta | ReasoningDelta | ToolCallDelta) -> AIMessageChunk:
         block: dict[str, Any]
         if isinstance(event, TextDelta):
             block = {"type": "text", "text": event.text}
@@ -102,47 +124,129 @@ class ChunkBuilder:
             return self._make(
                 "reasoning", block, "", additional_kwargs=_reasoning_kwargs(event.text)
             )
-        if isinstance(event, ToolCallDelta):
-            block = {
-                "type": "tool_call_chunk",
-                "id": event.id,
-                "name": event.name,
-                "args": event.arguments,
-            }
-            call = tool_call_chunk(
-                name=event.name, args=event.arguments, id=event.id, index=event.index
-            )
-            return self._make(("call", event.index), block, "", tool_call_chunks=[call])
-        return self._last(event)
+        self._sent.setdefault(event.index, []).append(event.arguments)
+        if event.id is not None:
+            self._streamed_ids[event.id] = event.index
+        block = {"type": "tool_call_chunk", "id": event.id, "name": event.name}
+        block["args"] = event.arguments
+        call = tool_call_chunk(
+            name=event.name, args=event.arguments, id=event.id, index=event.index
+        )
+        return self._make(("call", event.index), block, "", tool_call_chunks=[call])
 
     def _make(self, key: Any, block: dict[str, Any], text: str, **fields: Any) -> AIMessageChunk:
         """A chunk with ``text`` as content, or (v1) ``block`` numbered by its ``key``."""
         if self.v1:
-            numbered = {**block, "index": self._blocks.setdefault(key, len(self._blocks))}
+            numbered = {**block, "index": self._block_index(key)}
             return AIMessageChunk(
                 content=[numbered], response_metadata={"output_version": "v1"}, **fields
             )
         return AIMessageChunk(content=text, **fields)
 
-    def _last(self, event: Finish) -> AIMessageChunk:
-        chunk = AIMessageChunk(
+    def _block_index(self, key: Any) -> int:
+        return self._blocks.setdefault(key, len(self._blocks))
+
+    def _last(self, event: Finish) -> list[AIMessageChunk]:
+        """The chunk closing invalid calls (see ``_invalid_call_closers``), if any, then the last
+        chunk with the finish reason, usage and the core's exact invalid calls. The closers go
+        on a chunk of their own because langchain-core reads no ``tool_call_chunks`` from a
+        ``chunk_position="last"`` chunk when it turns chunks into protocol events."""
+        closers = self._invalid_call_closers(event.message)
+        out = []
+        if closers:
+            if self.v1:
+                blocks: list[str | dict[str, Any]] = [
+                    {
+                        **c,
+                        "type": "tool_call_chunk",
+                        "index": self._block_index(("call", c["index"])),
+                    }
+                    for c in closers
+                ]
+                out.append(
+                    AIMessageChunk(
+                        content=blocks,
+                        tool_call_chunks=closers,
+                        response_metadata={"output_version": "v1"},
+                    )
+                )
+            else:
+                out.append(AIMessageChunk(content="", tool_call_chunks=closers))
+        last = AIMessageChunk(
             content=[] if self.v1 else "",
             response_metadata=response_metadata(event.message, v1=self.v1),
             usage_metadata=usage_metadata(event.usage),
             invalid_tool_calls=_invalid_tool_calls(event.message),
             chunk_position="last",
         )
-        # AIMessageChunk turns invalid_tool_calls into tool_call_chunks (index None), and merging
-        # re-derives tool_calls from tool_call_chunks with lenient partial-JSON parsing: a call the
-        # core rejected (unknown tool name, unparseable text) would come back as a valid, runnable
-        # tool call, and a call whose fragments were already streamed would appear twice. So the
-        # invalid calls stay on this chunk only. langchain-core's merge does not carry
-        # invalid_tool_calls over, so a merged stream lacks the calls that were never streamed;
-        # calls whose streamed arguments turned out invalid are re-parsed by the merge (a
-        # truncated object may come back as a tool call with partial arguments). ``invoke`` has
-        # the exact invalid_tool_calls.
-        chunk.tool_call_chunks = []
-        return chunk
+        # AIMessageChunk turned invalid_tool_calls into tool_call_chunks; without this, a merge
+        # would see each invalid call twice.
+        last.tool_call_chunks = []
+        out.append(last)
+        return out
+
+    def _invalid_call_closers(self, message: ChatMessage) -> list[ToolCallChunk]:
+        """Tool-call chunks that make langchain-core's merge of the stream (``chunk + chunk``,
+        ``invoke`` with streaming in langchain-core, ``stream_events(version="v3")``) see every
+        invalid call, and see it as invalid.
+
+        The merge drops the chunks' ``invalid_tool_calls`` and re-derives calls from the
+        ``tool_call_chunks`` alone, parsing their arguments as lenient partial JSON: a call cut
+        off at ``{"city": "Pa`` would merge into a runnable ``{"city": "Pa"}``, and calls never
+        streamed (unknown tool, over the ``parallel_tool_calls=False`` limit, unparseable) would
+        vanish. So a call whose fragments were streamed gets a closing fragment that no JSON
+        parser accepts, and a call never streamed is added under a fresh index with its raw text
+        (and such a closer). The merged invalid call then carries the raw text plus that closer,
+        without the error message; the last chunk's own ``invalid_tool_calls`` are exact.
+        """
+        closers: list[ToolCallChunk] = []
+        fresh = max(self._sent, default=-1) + 1
+        for call in message.invalid_tool_calls:
+            index = self._streamed_ids.get(call.id)
+            if index is not None:
+                tail = unparseable_tail("".join(self._sent[index]))
+                if tail:
+                    closers.append(tool_call_chunk(name=None, args=tail, id=None, index=index))
+                continue
+            raw = call.arguments or ""
+            closers.append(
+                tool_call_chunk(
+                    name=call.name, args=raw + unparseable_tail(raw), id=call.id, index=fresh
+                )
+            )
+            fresh += 1
+        return closers
+
+
+_CLOSERS = ("]", "}", '"]', '"}', '\\"]', '\\"}')
+"""Suffixes ``unparseable_tail`` tries. After any text one of them ends with a bracket that cannot
+match outside a string (after closing an open string, and finishing an escape sequence first),
+where ``parse_partial_json`` gives up and ``json.loads`` fails."""
+
+
+def unparseable_tail(arguments: str) -> str:
+    """The shortest suffix that makes ``arguments`` fail both of langchain-core's argument
+    parsers (lenient ``parse_partial_json`` for merged chunks, ``json.loads`` for the protocol
+    bridge); ``""`` when ``arguments`` already fails both.
+
+    >>> unparseable_tail('{"city": "Pa'), unparseable_tail('{"a": 1}'), unparseable_tail('[1, 2')
+    ('"]', ']', '')
+    """
+    if arguments and _invalid_everywhere(arguments):
+        return ""
+    return next(tail for tail in _CLOSERS if _invalid_everywhere(arguments + tail))
+
+
+def _invalid_everywhere(arguments: str) -> bool:
+    try:
+        json.loads(arguments)
+        return False
+    except ValueError:
+        pass
+    try:
+        return not isinstance(parse_partial_json(arguments), dict)
+    except Exception:  # parse_partial_json raises whatever json raises on what it cannot repair
+        return True
 
 
 def _reasoning_kwargs(reasoning: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from langchain_core.callbacks import (
     CallbackManager,
     CallbackManagerForLLMRun,
 )
+from langchain_core.exceptions import OutputParserException
 from langchain_core.globals import get_llm_cache
 from langchain_core.language_models import LanguageModelInput, ModelProfile
 from langchain_core.language_models.chat_models import BaseChatModel, LangSmithParams
@@ -32,6 +33,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import (
     Runnable,
     RunnableConfig,
+    RunnableLambda,
     RunnableMap,
     RunnablePassthrough,
 )
@@ -263,6 +265,36 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         )
 
     # -- generation -----------------------------------------------------------------------------
+    def _should_stream(
+        self,
+        *,
+        async_api: bool,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> bool:
+        """langchain-core asks this in ``stream``/``astream`` (stream, or fall back to one
+        ``invoke``?) and, with the run's manager, in ``invoke``/``generate`` (build the result by
+        merging streamed chunks?). To the second we always answer no: the merge re-parses
+        argument fragments as partial JSON, so a call cut off by ``max_tokens`` would come back
+        runnable and calls never streamed would vanish. ``_generate`` streams into the callbacks
+        itself when streaming is asked for, and returns the core's final message."""
+        if run_manager is not None:
+            return False
+        return super()._should_stream(async_api=async_api, **kwargs)
+
+    def _streams_into(
+        self,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None,
+        kwargs: Mapping[str, Any],
+        *,
+        async_api: bool,
+    ) -> bool:
+        """Whether langchain-core would stream this call (``streaming=True``, ``stream=True``,
+        a streaming callback handler such as ``astream_events``' or LangGraph's)."""
+        return run_manager is not None and super()._should_stream(
+            async_api=async_api, run_manager=run_manager, **kwargs
+        )
+
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -270,8 +302,14 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        message = self._client.chat(self._request(messages, stop, kwargs))
-        return ChatResult(generations=[ChatGeneration(message=to_ai_message(message, v1=self._v1))])
+        request = self._request(messages, stop, kwargs)
+        if run_manager is None or not self._streams_into(run_manager, kwargs, async_api=False):
+            return self._result(self._client.chat(request))
+        builder = ChunkBuilder(v1=self._v1)
+        run_id = f"{LC_ID_PREFIX}-{run_manager.run_id}"
+        for _ in self._chunks(request, builder, run_manager, run_id):
+            pass
+        return self._result(builder.final, run_id)
 
     async def _agenerate(
         self,
@@ -280,8 +318,23 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        message = await self._client.achat(self._request(messages, stop, kwargs))
-        return ChatResult(generations=[ChatGeneration(message=to_ai_message(message, v1=self._v1))])
+        request = self._request(messages, stop, kwargs)
+        if run_manager is None or not self._streams_into(run_manager, kwargs, async_api=True):
+            return self._result(await self._client.achat(request))
+        builder = ChunkBuilder(v1=self._v1)
+        run_id = f"{LC_ID_PREFIX}-{run_manager.run_id}"
+        async for _ in self._achunks(request, builder, run_manager, run_id):
+            pass
+        return self._result(builder.final, run_id)
+
+    def _result(self, message: ChatMessage | None, message_id: str | None = None) -> ChatResult:
+        """The result of one turn: the core's final message. A streamed one keeps its chunks'
+        id, so LangGraph's message stream knows it as the message it already streamed."""
+        if message is None:
+            raise RuntimeError("the stream ended without its final message")
+        ai_message = to_ai_message(message, v1=self._v1)
+        ai_message.id = message_id
+        return ChatResult(generations=[ChatGeneration(message=ai_message)])
 
     def _stream(
         self,
@@ -290,13 +343,8 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        builder = ChunkBuilder(v1=self._v1)
-        with closing(self._client.stream(self._request(messages, stop, kwargs))) as events:
-            for event in events:
-                chunk = ChatGenerationChunk(message=builder.chunk(event))
-                if run_manager:
-                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
+        request = self._request(messages, stop, kwargs)
+        yield from self._chunks(request, ChunkBuilder(v1=self._v1), run_manager)
 
     async def _astream(
         self,
@@ -305,14 +353,44 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        builder = ChunkBuilder(v1=self._v1)
-        events = self._client.astream(self._request(messages, stop, kwargs))
+        request = self._request(messages, stop, kwargs)
+        async for chunk in self._achunks(request, ChunkBuilder(v1=self._v1), run_manager):
+            yield chunk
+
+    def _chunks(
+        self,
+        request: ChatRequest,
+        builder: ChunkBuilder,
+        run_manager: CallbackManagerForLLMRun | None,
+        message_id: str | None = None,
+    ) -> Iterator[ChatGenerationChunk]:
+        """The turn's chunks, each reported to ``run_manager``; leaving early aborts it."""
+        with closing(self._client.stream(request)) as events:
+            for event in events:
+                for message in builder.chunks(event):
+                    chunk = ChatGenerationChunk(message=message)
+                    chunk.message.id = message_id
+                    if run_manager:
+                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+
+    async def _achunks(
+        self,
+        request: ChatRequest,
+        builder: ChunkBuilder,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        message_id: str | None = None,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        """Async ``_chunks``."""
+        events = self._client.astream(request)
         async with aclosing(events):  # type: ignore[type-var]
             async for event in events:
-                chunk = ChatGenerationChunk(message=builder.chunk(event))
-                if run_manager:
-                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
+                for message in builder.chunks(event):
+                    chunk = ChatGenerationChunk(message=message)
+                    chunk.message.id = message_id
+                    if run_manager:
+                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
 
     # -- batching -------------------------------------------------------------------------------
     def batch(
@@ -469,7 +547,7 @@ class ChatVLLM(VllmSettings, BaseChatModel):
             llm = self.bind_tools(
                 [schema], tool_choice=name, parallel_tool_calls=False, strict=strict, **trace
             )
-            parser = (
+            parser = RunnableLambda(_require_tool_call) | (
                 PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
                 if is_pydantic
                 else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
@@ -502,6 +580,21 @@ class ChatVLLM(VllmSettings, BaseChatModel):
             [RunnablePassthrough.assign(parsed=lambda _: None)], exception_key="parsing_error"
         )
         return RunnableMap(raw=llm) | parsed
+
+
+def _require_tool_call(message: AIMessage) -> AIMessage:
+    """``message`` if it holds a valid tool call; otherwise the reason it does not, raised."""
+    if message.tool_calls:
+        return message
+    if message.response_metadata.get("finish_reason") == "length":
+        why = "it was cut off by max_tokens (finish_reason 'length'); allow more tokens"
+    elif message.invalid_tool_calls:
+        why = f"its call is invalid: {message.invalid_tool_calls[0].get('error')}"
+    else:
+        why = "it holds no tool call"
+    raise OutputParserException(
+        f"The reply has no structured output: {why}", llm_output=message.text
+    )
 
 
 def _check_options(options: Mapping[str, Any], what: str) -> None:
