@@ -20,7 +20,7 @@ Example (with the Hermes format):
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 
@@ -55,7 +55,7 @@ class CallEnd:
     """
 
     complete: bool = True
-    raw: str | None = None
+    raw: str | None = field(default=None, repr=False)  # out of repr: examples stay short
 
 
 @dataclass(frozen=True)
