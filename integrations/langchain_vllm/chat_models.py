@@ -129,6 +129,13 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         ``ainvoke``, ``astream``, ``astream_events``, ``batch`` and ``abatch`` work the same
         way; ``batch`` submits every request to the engine at once.
 
+        Whatever streams (``streaming=True``, ``invoke(..., stream=True)``, ``astream_events``,
+        LangGraph's ``stream_mode="messages"``), ``invoke`` returns the message a plain
+        ``invoke`` returns. Merging chunks yourself: the merge's ``tool_calls`` are exactly the
+        finished calls and every invalid call (cut off, unknown tool, ...) stays in
+        ``invalid_tool_calls``, but only the last chunk has them exactly, with their errors;
+        ``finish_reason == "length"`` means the reply was cut off (docs/streaming.md).
+
     Tool calling:
         >>> from pydantic import BaseModel, Field
         >>> class GetWeather(BaseModel):
@@ -184,7 +191,8 @@ class ChatVLLM(VllmSettings, BaseChatModel):
     chat_template_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra chat-template variables (e.g. ``{"enable_thinking": False}`` for Qwen3)."""
     streaming: bool = False
-    """When ``True``, ``invoke`` streams internally, so callbacks receive each token."""
+    """When ``True``, ``invoke`` streams internally, so callbacks receive each token; it still
+    returns the core's final message."""
 
     _client: ChatClient = PrivateAttr()
 

@@ -9,8 +9,10 @@ model really finished) and the invalid calls it keeps (by name).
 
 from __future__ import annotations
 
+import doctest
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -381,3 +383,9 @@ def test_unparseable_tail_defeats_both_langchain_parsers(text):
     except ValueError:
         return
     assert not isinstance(parsed, dict)
+
+
+def test_streaming_docs_example_runs():
+    docs = Path(__file__).parents[2] / "docs" / "streaming.md"
+    result = doctest.testfile(str(docs), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
