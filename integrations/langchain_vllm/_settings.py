@@ -11,31 +11,36 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.language_models import LangSmithParams
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model, model_validator
+from typing_extensions import Self
 
-from vllm_native.types import SamplingOptions
+from vllm_native.types import SAMPLING_OPTION_NAMES, SamplingOptions, sampling_option_fields
 
 MODEL_PROVIDER = "vllm"
 """The provider name in response metadata and tracing."""
 
-SAMPLING_FIELDS = (
-    "temperature",
-    "top_p",
-    "top_k",
-    "max_tokens",
-    "seed",
-    "presence_penalty",
-    "frequency_penalty",
-)
-"""Sampling options accepted at construction and, overriding it, per call."""
+SAMPLING_FIELDS = SAMPLING_OPTION_NAMES
+"""Sampling options accepted at construction and, overriding it, per call (the core's list)."""
 
 CALL_SAMPLING_OPTIONS = frozenset({*SAMPLING_FIELDS, "vllm_kwargs"})
 
+if TYPE_CHECKING:
+    _SamplingFields = BaseModel
+else:
+    _SamplingFields = create_model(
+        "_SamplingFields",
+        **{
+            f.name: (f.annotation, Field(default=f.default, description=f.doc))
+            for f in sampling_option_fields()
+        },
+    )
+    """One pydantic field per core sampling option (name, type, default, description)."""
 
-class VllmSettings(BaseModel):
+
+class VllmSettings(_SamplingFields):
     """Which engine runs the model, and the default sampling options."""
 
     model: str | None = None
@@ -48,19 +53,17 @@ class VllmSettings(BaseModel):
     ``tensor_parallel_size``, ``quantization``, ...). Models with equal ``model`` and
     ``engine_args`` share one engine."""
 
-    temperature: float | None = None
-    top_p: float | None = None
-    top_k: int | None = None
-    max_tokens: int | None = None
-    """Most tokens to generate; ``None`` lets the answer use the rest of the context."""
     stop: list[str] | None = None
     """Stop strings; combined with the ones given per call."""
-    seed: int | None = None
-    presence_penalty: float | None = None
-    frequency_penalty: float | None = None
     vllm_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Any other ``vllm.SamplingParams`` field (``min_tokens``, ``repetition_penalty``, ...);
     per-call ``vllm_kwargs`` are merged over these."""
+
+    @model_validator(mode="after")
+    def _check_sampling(self) -> Self:
+        """Bad sampling values fail here, with the core's message (e.g. ``max_tokens=0``)."""
+        self.sampling_options(None, {})
+        return self
 
     def sampling_options(
         self, stop: Sequence[str] | None, call: Mapping[str, Any]

@@ -5,8 +5,8 @@ Example:
     ...     '''Weather in a city.'''
     ...     return "Sunny"
     >>> tools = format_tools([get_weather])
-    >>> tools[0]["function"]["name"], format_tool_choice("any", tools)
-    ('get_weather', 'required')
+    >>> tools[0]["function"]["name"], format_tool_choice("auto", tools)
+    ('get_weather', 'auto')
     >>> format_tool_choice("get_wether", tools)
     Traceback (most recent call last):
     ValueError: tool_choice names 'get_wether', which is not among the bound tools ['get_weather']
@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
+
+from vllm_native.types import resolve_tool_choice
 
 ToolLike = Any
 """A BaseTool, a function, a Pydantic model, a TypedDict, a JSON schema or an OpenAI tool dict."""
@@ -39,34 +41,13 @@ def format_tools(tools: Sequence[ToolLike], *, strict: bool | None = None) -> li
 
 
 def format_tool_choice(tool_choice: Any, tools: Sequence[dict[str, Any]]) -> str:
-    """``"auto"``, ``"none"``, ``"required"`` or the name of one of ``tools``.
+    """``"auto"``, ``"none"``, ``"required"`` or the name of one of ``tools``: the core's rule
+    (:func:`vllm_native.types.resolve_tool_choice`), applied at bind time.
 
     Accepts ``"auto"``, ``"none"``, ``"any"``/``"required"``/``True`` (some tool must be called),
     a tool name, and the OpenAI dict ``{"type": "function", "function": {"name": ...}}``.
     """
-    names = [t["function"]["name"] for t in tools]
-    if tool_choice is True or tool_choice in ("any", "required"):
-        choice = "required"
-    elif tool_choice in ("auto", "none"):
-        return str(tool_choice)
-    elif isinstance(tool_choice, str):
-        choice = tool_choice
-    elif isinstance(tool_choice, dict) and isinstance(tool_choice.get("function"), dict):
-        choice = tool_choice["function"].get("name")
-        if not isinstance(choice, str):
-            raise ValueError(f"tool_choice dict has no function name: {tool_choice!r}")
-    else:
-        raise ValueError(
-            f"tool_choice={tool_choice!r} is not supported; use None, 'auto', 'none', 'any', "
-            "'required', True, a tool name or {'type': 'function', 'function': {'name': ...}}"
-        )
-    if not names:
-        raise ValueError(f"tool_choice={tool_choice!r} needs at least one bound tool")
-    if choice != "required" and choice not in names:
-        raise ValueError(
-            f"tool_choice names {choice!r}, which is not among the bound tools {names}"
-        )
-    return choice
+    return resolve_tool_choice(tool_choice, [t["function"]["name"] for t in tools])
 
 
 def json_schema_format(schema: Any, *, strict: bool | None) -> dict[str, Any]:

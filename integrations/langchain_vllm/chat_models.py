@@ -40,28 +40,24 @@ from langchain_core.runnables import (
 from langchain_core.runnables.config import get_config_list
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from langchain_core.utils.utils import LC_ID_PREFIX
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from typing_extensions import Self
 
 from vllm_native.chat import ChatClient
-from vllm_native.types import ChatMessage, ChatRequest
+from vllm_native.types import (
+    REQUEST_OPTION_NAMES,
+    ChatMessage,
+    ChatRequest,
+    ToolFinishReason,
+    check_tool_finish_reason,
+)
 
 from ._messages import to_openai_messages
 from ._output import ChunkBuilder, to_ai_message
 from ._settings import CALL_SAMPLING_OPTIONS, VllmSettings
 from ._tools import ToolLike, format_tool_choice, format_tools, json_schema_format
 
-_REQUEST_OPTIONS = frozenset(
-    {
-        "tools",
-        "tool_choice",
-        "parallel_tool_calls",
-        "strict",
-        "response_format",
-        "tool_finish_reason",
-        "chat_template_kwargs",
-    }
-)
+_REQUEST_OPTIONS = frozenset(REQUEST_OPTION_NAMES)
 _CALL_OPTIONS = _REQUEST_OPTIONS | CALL_SAMPLING_OPTIONS | {"model", "stop", "stream"}
 """Keyword arguments accepted per call (``invoke(..., temperature=0)``) and by ``bind``;
 ``stream`` is LangChain's own switch and ``model`` must name this model."""
@@ -186,8 +182,8 @@ class ChatVLLM(VllmSettings, BaseChatModel):
     """vLLM ``--tool-call-parser`` name; ``None`` detects it from the chat template."""
     reasoning_parser: str | None = None
     """Reasoning splitting: a parser name turns it on, ``"none"`` off, ``None`` detects it."""
-    tool_finish_reason: Literal["function_call", "tool_calls"] = "function_call"
-    """Finish reason of a turn that produced tool calls."""
+    tool_finish_reason: ToolFinishReason = "function_call"
+    """Finish reason of a turn that produced tool calls (checked by the core)."""
     chat_template_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra chat-template variables (e.g. ``{"enable_thinking": False}`` for Qwen3)."""
     streaming: bool = False
@@ -195,6 +191,11 @@ class ChatVLLM(VllmSettings, BaseChatModel):
     returns the core's final message."""
 
     _client: ChatClient = PrivateAttr()
+
+    @field_validator("tool_finish_reason", mode="before")
+    @classmethod
+    def _check_tool_finish_reason(cls, value: Any) -> ToolFinishReason:
+        return check_tool_finish_reason(value)
 
     @model_validator(mode="after")
     def _create_client(self) -> Self:
@@ -250,11 +251,6 @@ class ChatVLLM(VllmSettings, BaseChatModel):
                 f"this ChatVLLM runs {self._client.model_name!r} in-process and cannot switch "
                 f"to model={model!r} per call; create ChatVLLM(model={model!r}) instead"
             )
-        tool_finish_reason = call.get("tool_finish_reason") or self.tool_finish_reason
-        if tool_finish_reason not in ("function_call", "tool_calls"):
-            raise ValueError(
-                f"tool_finish_reason={tool_finish_reason!r}; use 'function_call' or 'tool_calls'"
-            )
         tools = format_tools(call.get("tools") or [])
         tool_choice = call.get("tool_choice")
         return ChatRequest(
@@ -265,7 +261,7 @@ class ChatVLLM(VllmSettings, BaseChatModel):
             strict=bool(call.get("strict")),
             response_format=call.get("response_format"),
             sampling=self.sampling_options(stop, call),
-            tool_finish_reason=tool_finish_reason,
+            tool_finish_reason=call.get("tool_finish_reason") or self.tool_finish_reason,
             chat_template_kwargs={
                 **self.chat_template_kwargs,
                 **(call.get("chat_template_kwargs") or {}),

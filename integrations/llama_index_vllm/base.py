@@ -9,7 +9,7 @@ LangChain's ``ChatVLLM`` behave the same and, with equal configuration, share on
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -22,14 +22,28 @@ from llama_index.core.base.llms.types import (
     LLMMetadata,
     MessageRole,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.bridge.pydantic import (
+    BaseModel,
+    Field,
+    PrivateAttr,
+    create_model,
+    field_validator,
+)
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import PydanticProgramMode
 
 from vllm_native.chat import ChatClient
-from vllm_native.types import ChatRequest, Finish, SamplingOptions
+from vllm_native.types import (
+    REQUEST_OPTION_NAMES,
+    SAMPLING_OPTION_NAMES,
+    ChatRequest,
+    SamplingOptions,
+    ToolFinishReason,
+    check_tool_finish_reason,
+    sampling_option_fields,
+)
 
 from .messages import to_openai_messages, to_openai_tools, tool_selections
 from .responses import ChatStream, CompletionStream, chat_response, completion_response
@@ -40,19 +54,26 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 
-_REQUEST_KEYS = frozenset(
-    {"tools", "tool_choice", "parallel_tool_calls", "strict", "response_format"}
-    | {"tool_finish_reason", "chat_template_kwargs"}
-)
+_REQUEST_KEYS = frozenset(REQUEST_OPTION_NAMES)
 """Per-call keywords that are request options; the others are sampling options."""
-_SAMPLING_KEYS = frozenset(
-    {"temperature", "top_p", "top_k", "max_tokens", "stop", "seed"}
-    | {"presence_penalty", "frequency_penalty"}
-)
+_SAMPLING_KEYS = frozenset({*SAMPLING_OPTION_NAMES, "stop"})
 """Sampling keywords with a ``SamplingOptions`` field; the others are extra SamplingParams."""
 
+if TYPE_CHECKING:
+    _SamplingFields = BaseModel
+else:
+    _SamplingFields = create_model(
+        "_SamplingFields",
+        **{
+            f.name: (f.annotation, Field(default=f.default, description=f.doc))
+            for f in sampling_option_fields()
+            if f.name != "max_tokens"  # LlamaIndex's name for it is max_new_tokens
+        },
+    )
+    """One pydantic field per core sampling option (name, type, default, description)."""
 
-class Vllm(FunctionCallingLLM):
+
+class Vllm(FunctionCallingLLM, _SamplingFields):
     """vLLM, in-process, as a LlamaIndex function-calling LLM.
 
     Tool calls are parsed in the model's native format (Hermes, Llama 3 JSON, Mistral, pythonic,
@@ -104,15 +125,9 @@ class Vllm(FunctionCallingLLM):
         default=None,
         description="vLLM reasoning parser name (qwen3, deepseek_r1, ...); None = detected.",
     )
-    temperature: float | None = Field(
-        default=None, description="Sampling temperature; None = the model's default."
-    )
     max_new_tokens: int = Field(
         default=512, gt=0, description="Maximum number of tokens to generate per response."
     )
-    top_p: float | None = Field(default=None, description="Nucleus sampling probability.")
-    top_k: int | None = Field(default=None, description="Number of top tokens to sample from.")
-    seed: int | None = Field(default=None, description="Random seed, for reproducible sampling.")
     stop: list[str] | None = Field(default=None, description="Strings that end the generation.")
     vllm_kwargs: dict[str, Any] = Field(
         default_factory=dict,
@@ -123,14 +138,20 @@ class Vllm(FunctionCallingLLM):
         description="Extra chat-template variables for every request, e.g. "
         '{"enable_thinking": False}; a call\'s own chat_template_kwargs add to them.',
     )
-    tool_finish_reason: Literal["function_call", "tool_calls"] = Field(
+    tool_finish_reason: ToolFinishReason = Field(
         default="function_call",
         description="Finish reason reported when a response calls tools.",
     )
 
     _client: ChatClient = PrivateAttr()
 
+    @field_validator("tool_finish_reason", mode="before")
+    @classmethod
+    def _check_tool_finish_reason(cls, value: Any) -> ToolFinishReason:
+        return check_tool_finish_reason(value)
+
     def model_post_init(self, context: Any, /) -> None:
+        self._sampling({})  # bad sampling values fail here, with the core's message
         self._client = ChatClient(
             self.model,
             engine=self.engine,
@@ -167,14 +188,8 @@ class Vllm(FunctionCallingLLM):
     # -- requests -------------------------------------------------------------------------------
     def _sampling(self, kwargs: dict[str, Any]) -> SamplingOptions:
         """Sampling options from the fields, then ``vllm_kwargs``, then per-call ``kwargs``."""
-        options: dict[str, Any] = {
-            "temperature": self.temperature,
-            "top_p": self.top_p,
-            "top_k": self.top_k,
-            "max_tokens": self.max_new_tokens,
-            "stop": self.stop,
-            "seed": self.seed,
-        }
+        options: dict[str, Any] = {name: getattr(self, name, None) for name in _SAMPLING_KEYS}
+        options["max_tokens"] = self.max_new_tokens
         extra: dict[str, Any] = {}
         for key, value in {**self.vllm_kwargs, **kwargs}.items():
             name = "max_tokens" if key == "max_new_tokens" else key
@@ -233,7 +248,7 @@ class Vllm(FunctionCallingLLM):
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Continue ``prompt`` as raw text, without the chat template."""
         prompt, sampling = self._prompt(prompt, formatted), self._sampling(kwargs)
-        return completion_response(self._client.complete_batch([prompt], sampling)[0])
+        return completion_response(self._client.complete(prompt, sampling))
 
     @llm_completion_callback()
     def stream_complete(
@@ -250,11 +265,8 @@ class Vllm(FunctionCallingLLM):
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponse:
         """Async ``complete``."""
-        events = self._client.acomplete_stream(
-            self._prompt(prompt, formatted), self._sampling(kwargs)
-        )
-        finish = [event async for event in events if isinstance(event, Finish)]
-        return completion_response(finish[-1].message)
+        prompt, sampling = self._prompt(prompt, formatted), self._sampling(kwargs)
+        return completion_response(await self._client.acomplete(prompt, sampling))
 
     @llm_completion_callback()
     async def astream_complete(
@@ -280,8 +292,9 @@ class Vllm(FunctionCallingLLM):
     ) -> dict[str, Any]:
         """Arguments for ``chat`` with ``tools`` bound. An explicit ``tool_choice`` (a tool name,
         ``"auto"``, ``"none"``, ``"required"`` or the OpenAI dict) wins; otherwise
-        ``tool_required`` selects ``"required"`` (the single tool's name when there is one tool,
-        which makes vLLM enforce exactly that tool's schema), else ``"auto"``."""
+        ``tool_required`` selects ``"required"`` (which the core turns into the single tool's
+        name when there is one tool, so vLLM enforces exactly that tool's schema), else
+        ``"auto"``."""
         messages = list(chat_history or [])
         if isinstance(user_msg, str):
             messages.append(ChatMessage(role=MessageRole.USER, content=user_msg))
@@ -289,10 +302,7 @@ class Vllm(FunctionCallingLLM):
             messages.append(user_msg)
         specs = to_openai_tools(tools)
         if tool_choice is None:
-            tool_choice = "auto"
-            if tool_required:
-                names = [spec["function"]["name"] for spec in specs]
-                tool_choice = names[0] if len(names) == 1 else "required"
+            tool_choice = "required" if tool_required else "auto"
         return {
             "messages": messages,
             "tools": specs or None,

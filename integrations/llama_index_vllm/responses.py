@@ -94,7 +94,7 @@ class ChatStream:
         elif isinstance(event, core.ReasoningDelta):
             self._reasoning += event.text
             kwargs["thinking_delta"] = event.text
-        else:
+        elif isinstance(event, core.ToolCallDelta):
             call = self._calls.setdefault(event.index, [event.id, event.name or "", ""])
             call[2] += event.arguments
         calls = [tuple(call) for call in self._calls.values()]

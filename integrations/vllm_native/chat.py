@@ -20,6 +20,7 @@ import os
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
+    Callable,
     Generator,
     Iterable,
     Iterator,
@@ -51,20 +52,42 @@ from .types import (
     TextDelta,
     TokenLogprob,
     Usage,
+    check_reasoning_parser,
 )
 
 DEFAULT_ENGINE_ARGS: dict[str, Any] = {"max_model_len": 4096}
 """Engine arguments used with the default model when the caller gives none."""
 
-_NO_REASONING = ("none", "off", "")
-
 
 @dataclass
 class _Turn:
-    deltas: Iterator[EngineDelta] | AsyncIterator[EngineDelta]
+    """A request ready to submit (what the engine gets) and the state that turns its deltas into
+    events."""
+
+    prompt: RenderedPrompt
+    params: Any
+    lora: str | None
     assembler: StreamAssembler
     logprobs: list[TokenLogprob] | None = None
     """The log probabilities so far, when the request asked for them."""
+
+    def events(self, deltas: Iterator[EngineDelta]) -> Generator[ChatEvent, None, None]:
+        """The one pump from engine deltas to events (sync)."""
+        last: EngineDelta | None = None
+        for delta in deltas:
+            last = delta
+            yield from self.step(delta)
+        yield from self.end(last)
+
+    async def aevents(self, deltas: AsyncIterator[EngineDelta]) -> AsyncGenerator[ChatEvent, None]:
+        """The one pump from engine deltas to events (async)."""
+        last: EngineDelta | None = None
+        async for delta in deltas:
+            last = delta
+            for event in self.step(delta):
+                yield event
+        for event in self.end(last):
+            yield event
 
     def step(self, delta: EngineDelta) -> list[ChatEvent]:
         events = self.assembler.feed(delta.text)
@@ -89,8 +112,8 @@ class ChatClient:
     vLLM's own engine arguments, untouched. ``engine`` passes an explicit engine instead (e.g.
     :class:`vllm_native.testing.ScriptedEngine`). ``tool_parser`` names a tool-call format as
     vLLM's ``--tool-call-parser`` does (``None``: detected from the chat template);
-    ``reasoning_parser`` turns ``<think>`` splitting on (any name) or off (``"none"``; ``None``:
-    on when the chat template mentions ``<think>``). ``lora`` is the LoRA adapter of requests that
+    ``reasoning_parser`` turns ``<think>`` splitting on (a name in vLLM's reasoning-parser
+    registry) or off (``"none"``; ``None``: on when the chat template mentions ``<think>``). ``lora`` is the LoRA adapter of requests that
     name none (a folder, a shipped adapter name or a hub id): it turns LoRA serving on in the
     engine arguments (``vllm_native.lora.lora_engine_args``) without making the adapter part of
     the engine's configuration, so clients with different adapters on one base share one engine.
@@ -121,7 +144,7 @@ class ChatClient:
             base_args = self._engine_args or (DEFAULT_ENGINE_ARGS if model is None else {})
             self._engine_args = lora_engine_args(base_args, self.lora)
         self.tool_parser = tool_parser
-        self.reasoning_parser = reasoning_parser
+        self.reasoning_parser = check_reasoning_parser(reasoning_parser)
 
     # -- engine -------------------------------------------------------------------------------
     @property
@@ -153,23 +176,18 @@ class ChatClient:
     # -- chat -----------------------------------------------------------------------------------
     def stream(self, request: ChatRequest) -> Generator[ChatEvent, None, None]:
         """Events of one turn; leaving the loop early aborts the request in the engine."""
-        turn = self._start(request, self.engine.stream)
-        return self._events(turn)
+        return self._events(self._prepare(request))
 
     def chat(self, request: ChatRequest) -> ChatMessage:
         return _final(self.stream(request))
 
     def chat_batch(self, requests: Sequence[ChatRequest]) -> list[ChatMessage]:
         """All requests are submitted to the engine together (continuous batching)."""
-        turns = [self._start(r, self.engine.stream) for r in requests]
-        if len(turns) <= 1:
-            return [_final(self._events(t)) for t in turns]
-        with ThreadPoolExecutor(max_workers=len(turns)) as pool:
-            return list(pool.map(lambda t: _final(self._events(t)), turns))
+        return self._run_all([self._prepare(r) for r in requests])
 
     async def astream(self, request: ChatRequest) -> AsyncGenerator[ChatEvent, None]:
         """Async events of one turn; cancelling the task aborts the request in the engine."""
-        turn = await self._astart(request)
+        turn = await self._aprepare(self._prepare, request)
         async for event in self._aevents(turn):
             yield event
 
@@ -177,8 +195,8 @@ class ChatClient:
         return await _afinal(self.astream(request))
 
     async def achat_batch(self, requests: Sequence[ChatRequest]) -> list[ChatMessage]:
-        turns = [await self._astart(r) for r in requests]
-        return list(await asyncio.gather(*(_afinal(self._aevents(t)) for t in turns)))
+        turns = [await self._aprepare(self._prepare, r) for r in requests]
+        return await self._arun_all(turns)
 
     # -- several choices ------------------------------------------------------------------------
     def choices(self, request: ChatRequest) -> list[ChatMessage]:
@@ -197,49 +215,58 @@ class ChatClient:
         expanded = _expand(requests)
         return _regroup(await self.achat_batch([r for _, r in expanded]), expanded, len(requests))
 
-    # -- completion -----------------------------------------------------------------------------
+    # -- completion (raw prompt, no chat template) ----------------------------------------------
     def complete_stream(
         self, prompt: str, sampling: SamplingOptions, *, lora: str | None = None
-    ) -> Iterator[TextDelta | Finish]:
-        """A raw completion of ``prompt`` (no chat template); ``lora`` overrides the client's
-        adapter."""
-        turn = self._start_text(prompt, sampling, self.engine.stream, lora)
+    ) -> Generator[TextDelta | Finish, None, None]:
+        """Events of a raw completion of ``prompt``; ``lora`` overrides the client's adapter."""
+        turn = self._prepare_text(prompt, sampling, lora)
         return self._events(turn)  # type: ignore[return-value]
 
-    async def acomplete_stream(
+    def complete(
         self, prompt: str, sampling: SamplingOptions, *, lora: str | None = None
-    ) -> AsyncGenerator[TextDelta | Finish, None]:
-        engine = self.engine
-        turn = await asyncio.get_running_loop().run_in_executor(
-            None, self._start_text, prompt, sampling, engine.astream, lora
-        )
-        async for event in self._aevents(turn):
-            yield event  # type: ignore[misc]
+    ) -> ChatMessage:
+        """The raw completion of ``prompt`` (no chat template).
+
+        >>> from vllm_native.testing import ScriptedEngine
+        >>> client = ChatClient(engine=ScriptedEngine(["Paris."]))
+        >>> client.complete("The capital of France is", SamplingOptions(max_tokens=4)).content
+        'Paris.'
+        """
+        return _final(self.complete_stream(prompt, sampling, lora=lora))
 
     def complete_batch(
         self, prompts: Sequence[str], sampling: SamplingOptions, *, lora: str | None = None
     ) -> list[ChatMessage]:
-        turns = [self._start_text(p, sampling, self.engine.stream, lora) for p in prompts]
-        if len(turns) <= 1:
-            return [_final(self._events(t)) for t in turns]
-        with ThreadPoolExecutor(max_workers=len(turns)) as pool:
-            return list(pool.map(lambda t: _final(self._events(t)), turns))
+        """All completions are submitted to the engine together."""
+        return self._run_all([self._prepare_text(p, sampling, lora) for p in prompts])
+
+    async def acomplete_stream(
+        self, prompt: str, sampling: SamplingOptions, *, lora: str | None = None
+    ) -> AsyncGenerator[TextDelta | Finish, None]:
+        turn = await self._aprepare(self._prepare_text, prompt, sampling, lora)
+        async for event in self._aevents(turn):
+            yield event  # type: ignore[misc]
+
+    async def acomplete(
+        self, prompt: str, sampling: SamplingOptions, *, lora: str | None = None
+    ) -> ChatMessage:
+        """Async :meth:`complete`."""
+        return await _afinal(self.acomplete_stream(prompt, sampling, lora=lora))
 
     def complete_choices(
         self, prompts: Sequence[str], sampling: SamplingOptions, *, lora: str | None = None
     ) -> list[list[ChatMessage]]:
         """The ``sampling.n`` completions of every prompt, submitted together."""
         options = choice_options(sampling)
-        turns = [self._start_text(p, o, self.engine.stream, lora) for p in prompts for o in options]
-        with ThreadPoolExecutor(max_workers=max(1, len(turns))) as pool:
-            done = list(pool.map(lambda t: _final(self._events(t)), turns))
+        done = self._run_all([self._prepare_text(p, o, lora) for p in prompts for o in options])
         n = len(options)
         return [done[i : i + n] for i in range(0, len(done), n)]
 
     # -- internals ------------------------------------------------------------------------------
-    def _prepare(self, request: ChatRequest) -> tuple[RenderedPrompt, Any, StreamAssembler]:
+    def _prepare(self, request: ChatRequest) -> _Turn:
         engine = self.engine
-        tokenizer = getattr(engine, "tokenizer", None)
+        tokenizer = engine.tokenizer
         fmt = get_format(
             self.tool_parser
             or format_for_tokenizer(tokenizer)
@@ -275,11 +302,13 @@ class ChatClient:
             model_name=self.model_name,
             new_id=call_ids.new_id_factory(request.messages),
         )
-        return prompt, params, assembler
+        return _Turn(
+            prompt, params, self._adapter(request), assembler, _logprobs_list(request.sampling)
+        )
 
     def _reasoning(self, prompt: RenderedPrompt) -> ReasoningSplitter | None:
         name = self.reasoning_parser
-        if name is not None and name.lower() in _NO_REASONING:
+        if name == "none":
             return None
         template = self.engine.chat_template() or ""
         if name is None and "<think>" not in template:
@@ -290,27 +319,8 @@ class ChatClient:
     def _adapter(self, request: ChatRequest) -> str | None:
         return resolve_adapter(request.lora) if request.lora is not None else self.lora
 
-    def _start(self, request: ChatRequest, open_stream: Any) -> _Turn:
-        prompt, params, assembler = self._prepare(request)
-        deltas = open_stream(prompt, params, lora=self._adapter(request))
-        return _Turn(deltas, assembler, _logprobs_list(request.sampling))
-
-    async def _astart(self, request: ChatRequest) -> _Turn:
-        engine = self.engine
-        if _is_started(engine):
-            prompt, params, assembler = self._prepare(request)
-        else:  # starting vLLM takes a while: keep the caller's loop responsive
-            loop = asyncio.get_running_loop()
-            prompt, params, assembler = await loop.run_in_executor(None, self._prepare, request)
-        deltas = engine.astream(prompt, params, lora=self._adapter(request))
-        return _Turn(deltas, assembler, _logprobs_list(request.sampling))
-
-    def _start_text(
-        self,
-        prompt_text: str,
-        sampling: SamplingOptions,
-        open_stream: Any,
-        lora: str | None = None,
+    def _prepare_text(
+        self, prompt_text: str, sampling: SamplingOptions, lora: str | None = None
     ) -> _Turn:
         engine = self.engine
         if not isinstance(prompt_text, str) or not prompt_text:
@@ -322,24 +332,32 @@ class ChatClient:
         )
         assembler = StreamAssembler(None, model_name=self.model_name, tidy_whitespace=False)
         adapter = resolve_adapter(lora) if lora is not None else self.lora
-        deltas = open_stream(prompt, params, lora=adapter)
-        return _Turn(deltas, assembler, _logprobs_list(sampling))
+        return _Turn(prompt, params, adapter, assembler, _logprobs_list(sampling))
+
+    async def _aprepare(self, prepare: Callable[..., _Turn], *args: Any) -> _Turn:
+        """``prepare(*args)`` in the caller's loop once the engine runs; before that on a worker
+        thread (starting vLLM takes a while: the caller's loop stays responsive)."""
+        if self.engine.started:
+            return prepare(*args)
+        return await asyncio.get_running_loop().run_in_executor(None, prepare, *args)
+
+    def _run_all(self, turns: list[_Turn]) -> list[ChatMessage]:
+        """Final messages of ``turns``, all in the engine at once (one reader thread each)."""
+        if len(turns) <= 1:
+            return [_final(self._events(t)) for t in turns]
+        with ThreadPoolExecutor(max_workers=len(turns)) as pool:
+            return list(pool.map(lambda t: _final(self._events(t)), turns))
+
+    async def _arun_all(self, turns: list[_Turn]) -> list[ChatMessage]:
+        return list(await asyncio.gather(*(_afinal(self._aevents(t)) for t in turns)))
 
     def _events(self, turn: _Turn) -> Generator[ChatEvent, None, None]:
-        last: EngineDelta | None = None
-        for delta in turn.deltas:  # type: ignore[union-attr]
-            last = delta
-            yield from turn.step(delta)
-        yield from turn.end(last)
+        """The turn's events; the engine gets the request now (a scripted engine thus answers
+        concurrent callers in call order)."""
+        return turn.events(self.engine.stream(turn.prompt, turn.params, lora=turn.lora))
 
-    async def _aevents(self, turn: _Turn) -> AsyncGenerator[ChatEvent, None]:
-        last: EngineDelta | None = None
-        async for delta in turn.deltas:  # type: ignore[union-attr]
-            last = delta
-            for event in turn.step(delta):
-                yield event
-        for event in turn.end(last):
-            yield event
+    def _aevents(self, turn: _Turn) -> AsyncGenerator[ChatEvent, None]:
+        return turn.aevents(self.engine.astream(turn.prompt, turn.params, lora=turn.lora))
 
 
 def _logprobs_list(sampling: SamplingOptions) -> list[TokenLogprob] | None:
@@ -382,10 +400,6 @@ async def _afinal(events: AsyncIterator[ChatEvent]) -> ChatMessage:
         if isinstance(event, Finish):
             return event.message
     raise EngineError("the stream ended without a Finish event")
-
-
-def _is_started(engine: Engine) -> bool:
-    return bool(getattr(engine, "started", True))
 
 
 def _short_name(model: str) -> str:

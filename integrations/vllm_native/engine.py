@@ -21,7 +21,7 @@ import queue
 import sys
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -80,13 +80,31 @@ class RenderedPrompt:
 
 @runtime_checkable
 class Engine(Protocol):
-    """What the chat layer needs from an engine; ``VllmEngine`` and ``ScriptedEngine`` provide it."""
+    """Everything the chat layer reads from an engine; ``VllmEngine`` and ``ScriptedEngine``
+    provide it (the core probes nothing else)."""
 
     @property
     def model_name(self) -> str: ...
 
     @property
     def max_model_len(self) -> int: ...
+
+    @property
+    def started(self) -> bool:
+        """Whether requests run without a start-up first (async callers then skip the hop to
+        a worker thread that keeps their loop responsive while vLLM starts)."""
+        ...
+
+    @property
+    def tokenizer(self) -> Any:
+        """The model's Hugging Face tokenizer (``None`` where there is none); vLLM's own tool
+        parsers need it."""
+        ...
+
+    @property
+    def is_multimodal(self) -> bool:
+        """Whether messages may carry images for this model."""
+        ...
 
     def chat_template(self) -> str | None: ...
 
@@ -394,84 +412,70 @@ class VllmEngine:
     def _decode(self, token_id: int) -> str:
         return str(self._tokenizer.decode([token_id]))
 
-    def stream(
-        self, prompt: RenderedPrompt, params: Any, lora: str | None = None
-    ) -> Iterator[EngineDelta]:
-        """Sync iterator over deltas; leaving it early aborts the request in the engine.
-        ``lora`` is an adapter path (see ``vllm_native.lora``) for this request."""
-        self.start()
+    def _submit(
+        self,
+        prompt: RenderedPrompt,
+        params: Any,
+        lora: str | None,
+        deliver: Callable[[Any], object],
+    ) -> Future[None]:
+        """Run one request on the engine loop; ``deliver`` (called on that loop) gets each delta,
+        then ``_DONE`` or the exception that ended it."""
         lora_request = self.lora_request(lora)
-        loop = self._loop
-        assert loop is not None
-        out: queue.Queue[Any] = queue.Queue()
-
-        async def pump() -> None:
-            try:
-                async for delta in self._generate(prompt, params, lora_request):
-                    out.put(delta)
-            except BaseException as exc:  # delivered to the reader, re-raised there
-                out.put(exc)
-                if isinstance(exc, asyncio.CancelledError):
-                    raise
-            else:
-                out.put(_DONE)
-
-        future = asyncio.run_coroutine_threadsafe(pump(), loop)
-        finished = False
-        try:
-            while True:
-                item = out.get()
-                if item is _DONE:
-                    finished = True
-                    return
-                if isinstance(item, BaseException):
-                    finished = True
-                    raise _as_engine_error(item)
-                yield item
-        finally:
-            if not finished:
-                future.cancel()  # cancels generate(), which aborts the request in the engine
-
-    async def astream(
-        self, prompt: RenderedPrompt, params: Any, lora: str | None = None
-    ) -> AsyncIterator[EngineDelta]:
-        """Async iterator over deltas in the caller's loop; cancelling it aborts the request."""
-        await asyncio.get_running_loop().run_in_executor(None, self.start)
-        lora_request = self.lora_request(lora)
-        loop = self._loop
-        assert loop is not None
-        caller = asyncio.get_running_loop()
-        out: asyncio.Queue[Any] = asyncio.Queue()
-
-        def deliver(item: Any) -> None:
-            caller.call_soon_threadsafe(out.put_nowait, item)
 
         async def pump() -> None:
             try:
                 async for delta in self._generate(prompt, params, lora_request):
                     deliver(delta)
-            except BaseException as exc:
+            except BaseException as exc:  # delivered to the reader, re-raised there
                 deliver(exc)
                 if isinstance(exc, asyncio.CancelledError):
                     raise
             else:
                 deliver(_DONE)
 
-        future = asyncio.run_coroutine_threadsafe(pump(), loop)
-        finished = False
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(pump(), self._loop)
+
+    def stream(
+        self, prompt: RenderedPrompt, params: Any, lora: str | None = None
+    ) -> Iterator[EngineDelta]:
+        """Sync iterator over deltas; leaving it early aborts the request in the engine.
+        ``lora`` is an adapter path (see ``vllm_native.lora``) for this request."""
+        self.start()
+        out: queue.Queue[Any] = queue.Queue()
+        future = self._submit(prompt, params, lora, out.put)
         try:
-            while True:
-                item = await out.get()
-                if item is _DONE:
-                    finished = True
-                    return
-                if isinstance(item, BaseException):
-                    finished = True
-                    raise _as_engine_error(item)
-                yield item
+            while (delta := _received(out.get())) is not None:
+                yield delta
         finally:
-            if not finished:
-                future.cancel()
+            future.cancel()  # while still running: cancels generate(), which aborts the request
+
+    async def astream(
+        self, prompt: RenderedPrompt, params: Any, lora: str | None = None
+    ) -> AsyncIterator[EngineDelta]:
+        """Async iterator over deltas in the caller's loop; cancelling it aborts the request."""
+        if not self.started:  # vLLM takes a while to start: keep the caller's loop responsive
+            await asyncio.get_running_loop().run_in_executor(None, self.start)
+        caller = asyncio.get_running_loop()
+        out: asyncio.Queue[Any] = asyncio.Queue()
+        future = self._submit(
+            prompt, params, lora, lambda item: caller.call_soon_threadsafe(out.put_nowait, item)
+        )
+        try:
+            while (delta := _received(await out.get())) is not None:
+                yield delta
+        finally:
+            future.cancel()
+
+
+def _received(item: Any) -> EngineDelta | None:
+    """A delta from the pump; ``None`` at the end; an exception it delivered is raised here."""
+    if item is _DONE:
+        return None
+    if isinstance(item, BaseException):
+        raise _as_engine_error(item)
+    return item
 
 
 async def _stop_output_handler(llm: Any) -> None:

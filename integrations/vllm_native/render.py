@@ -146,7 +146,7 @@ def render_request(
     """Validate ``request`` and render it with the engine's chat template; the prompt must leave
     room for at least one generated token. ``call_ids`` rewrites history call ids that the
     model's family would reject (see :mod:`vllm_native.formats.call_ids`)."""
-    images = has_media(request.messages) and bool(getattr(engine, "is_multimodal", False))
+    images = has_media(request.messages) and engine.is_multimodal
     messages = normalize_messages(
         request.messages, allow_images=images, fetch_remote_images=request.fetch_remote_images
     )

@@ -17,9 +17,9 @@ from dataclasses import replace
 from typing import Any
 
 from .logprobs import vllm_logprobs_setting
-from .types import SamplingOptions
+from .types import SAMPLING_OPTION_NAMES, SamplingOptions
 
-_FIELDS = ("temperature", "top_p", "top_k", "seed", "presence_penalty", "frequency_penalty")
+_FIELDS = tuple(name for name in SAMPLING_OPTION_NAMES if name != "max_tokens")
 
 
 def build_sampling_params(
@@ -35,8 +35,6 @@ def build_sampling_params(
 
     room = max_model_len - prompt_tokens
     max_tokens = options.max_tokens
-    if max_tokens is not None and max_tokens <= 0:
-        raise ValueError(f"max_tokens must be a positive number of tokens, got {max_tokens}")
     kwargs: dict[str, Any] = {
         name: getattr(options, name) for name in _FIELDS if getattr(options, name) is not None
     }

@@ -95,6 +95,11 @@ class ScriptedEngine:
         return self._max_model_len
 
     @property
+    def started(self) -> bool:
+        """Always ``True``: there is nothing to start."""
+        return True
+
+    @property
     def is_multimodal(self) -> bool:
         """Whether image content is accepted (``multimodal=`` at construction)."""
         return self._multimodal

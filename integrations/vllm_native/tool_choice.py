@@ -24,7 +24,7 @@ from typing import Any
 
 from .formats.base import FormatParser, ToolCallFormat
 from .formats.forced import JsonArrayParser, NamedToolParser
-from .types import ToolChoice, ToolSpec
+from .types import ToolChoice, ToolSpec, resolve_tool_choice
 
 EMPTY_OBJECT_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
 COMPACT: dict[str, Any] = {"disable_any_whitespace": True}
@@ -50,24 +50,6 @@ def tool_parameters(tool: ToolSpec) -> dict[str, Any]:
     return dict(params) if params else dict(EMPTY_OBJECT_SCHEMA)
 
 
-def normalize_tool_choice(tool_choice: ToolChoice | None) -> str:
-    """``"auto"``, ``"none"``, ``"required"`` or a tool name."""
-    if tool_choice is None:
-        return "auto"
-    if isinstance(tool_choice, dict):
-        function = tool_choice.get("function") or {}
-        name = function.get("name") if isinstance(function, dict) else None
-        if not isinstance(name, str):
-            raise ValueError(
-                f"tool_choice dict must look like {{'type': 'function', 'function': {{'name': ...}}}}, "
-                f"got {tool_choice!r}"
-            )
-        return name
-    if tool_choice == "any":
-        return "required"
-    return tool_choice
-
-
 def plan_turn(
     tools: list[ToolSpec] | None,
     tool_choice: ToolChoice | None,
@@ -81,8 +63,8 @@ def plan_turn(
     """Decide parser and constraint for one turn; raises ``ValueError`` for impossible requests.
     ``guided`` is a regex/choice/grammar constraint (see ``guided.py``), treated like
     ``response_format``: the whole reply follows it, so no tool call can be forced."""
-    choice = normalize_tool_choice(tool_choice)
     names = [tool_name(t) for t in tools or []]
+    choice = resolve_tool_choice(tool_choice, names)
     structured = _response_format_constraint(response_format)
     if guided is not None:
         if structured is not None:
@@ -94,8 +76,6 @@ def plan_turn(
             raise ValueError("structured_outputs cannot be combined with strict tool calls")
         structured = guided
     if not names:
-        if choice not in ("auto", "none"):
-            raise ValueError(f"tool_choice={choice!r} needs tools, but no tools were given")
         return TurnPlan(None, None, structured)
     if choice == "none":
         return TurnPlan(None, frozenset(names), structured)
@@ -104,7 +84,7 @@ def plan_turn(
             what = "structured_outputs" if guided is not None else "response_format"
             raise ValueError(
                 f"{what} cannot be combined with tool_choice="
-                f"{choice!r}: the output can follow only one constraint"
+                f"{tool_choice!r}: the output can follow only one constraint"
             )
         return TurnPlan(None, frozenset(names), structured)
     by_name = {tool_name(t): t for t in tools or []}
@@ -117,10 +97,6 @@ def plan_turn(
     if choice == "auto":
         constraint = _strict_constraint(tools or [], fmt) if strict else None
         return TurnPlan(fmt.new_parser, frozenset(names), constraint)
-    if choice not in by_name:
-        raise ValueError(
-            f"tool_choice names tool {choice!r}, which is not bound; bound tools: {sorted(by_name)}"
-        )
     return TurnPlan(
         lambda: NamedToolParser(choice),
         frozenset(names),
@@ -148,7 +124,7 @@ def required_schema(tools: list[ToolSpec], parallel_tool_calls: bool) -> dict[st
 
 
 def _strict_constraint(tools: list[ToolSpec], fmt: ToolCallFormat) -> dict[str, Any]:
-    structures = []
+    structures: list[dict[str, Any]] = []
     for tool in tools:
         around = fmt.call_structure(tool_name(tool))
         if around is None:

@@ -1,18 +1,31 @@
 """The neutral vocabulary every layer speaks: requests, stream events and the final message.
 
-Nothing here imports vLLM, LangChain or LlamaIndex. Messages and tools use the OpenAI chat format
+Nothing here imports LangChain or LlamaIndex (nor vLLM, except to list its reasoning parsers
+when a name is checked). Messages and tools use the OpenAI chat format
 (plain dicts), which is what vLLM's chat-template renderer consumes.
+
+The request rules live here too, once: ``tool_choice``, the tool finish reason, reasoning-parser
+names and the sampling options (names, types, defaults, checks); the adapters call them.
 
 Example:
     >>> req = ChatRequest(messages=[{"role": "user", "content": "Hi"}])
     >>> req.tool_choice
     'auto'
+    >>> resolve_tool_choice("any", ["get_weather", "add"])
+    'required'
+    >>> resolve_tool_choice("required", ["get_weather"])  # one tool: that tool, by name
+    'get_weather'
+    >>> resolve_tool_choice("multiply", ["add"])
+    Traceback (most recent call last):
+    ValueError: tool_choice names 'multiply', which is not among the bound tools ['add']
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, cast, get_type_hints
 
 Message = dict[str, Any]
 """An OpenAI chat message: ``{"role": ..., "content": ..., "tool_calls": [...], ...}``."""
@@ -27,18 +40,163 @@ ToolChoice = Literal["auto", "none", "required"] | str | dict[str, Any]
 FinishReason = Literal["stop", "length", "function_call", "tool_calls"]
 
 
+# ---------------------------------------------------------------------------------------------
+# The request rules, once: adapters and the core's own layers call these, so every path accepts
+# the same values and says the same thing about a bad one.
+# ---------------------------------------------------------------------------------------------
+
+ToolFinishReason = Literal["function_call", "tool_calls"]
+TOOL_FINISH_REASONS: tuple[ToolFinishReason, ...] = ("function_call", "tool_calls")
+"""Finish reasons a turn that called tools can report (``function_call`` is the default)."""
+
+REASONING_OFF = ("none", "off")
+"""``reasoning_parser`` values that turn ``<think>`` splitting off."""
+
+_CHOICE_HELP = (
+    "use 'auto', 'none', 'required' (or 'any', True), a tool name or "
+    "{'type': 'function', 'function': {'name': ...}}"
+)
+
+
+def resolve_tool_choice(tool_choice: Any, tool_names: Sequence[str]) -> str:
+    """``"auto"``, ``"none"``, ``"required"`` or the name of one of ``tool_names``.
+
+    ``None`` is ``"auto"``; ``"any"`` and ``True`` are ``"required"``; the OpenAI dict names a
+    tool. ``"required"`` with exactly one bound tool becomes that tool's name, so vLLM enforces
+    exactly its parameter schema. Raises ``ValueError`` for anything else, for a forced choice
+    without tools and for a name that is not bound.
+    """
+    choice: Any
+    if tool_choice is None:
+        choice = "auto"
+    elif tool_choice is True or tool_choice in ("any", "required"):
+        choice = "required"
+    elif isinstance(tool_choice, str) and tool_choice:
+        choice = tool_choice
+    elif isinstance(tool_choice, dict) and isinstance(tool_choice.get("function"), dict):
+        choice = tool_choice["function"].get("name")
+    else:
+        choice = None
+    if not isinstance(choice, str) or not choice:
+        raise ValueError(f"tool_choice={tool_choice!r} is not supported; {_CHOICE_HELP}")
+    if choice in ("auto", "none"):
+        return choice
+    names = list(tool_names)
+    if not names:
+        raise ValueError(f"tool_choice={tool_choice!r} needs at least one bound tool")
+    if choice == "required":
+        return names[0] if len(names) == 1 else choice
+    if choice not in names:
+        raise ValueError(
+            f"tool_choice names {choice!r}, which is not among the bound tools {names}"
+        )
+    return choice
+
+
+def check_tool_finish_reason(value: Any) -> ToolFinishReason:
+    """``value`` if it is one of :data:`TOOL_FINISH_REASONS`, else ``ValueError``."""
+    if value not in TOOL_FINISH_REASONS:
+        raise ValueError(
+            f"tool_finish_reason={value!r} is not supported; use 'function_call' or 'tool_calls'"
+        )
+    return cast(ToolFinishReason, value)
+
+
+def check_reasoning_parser(name: str | None) -> str | None:
+    """The reasoning-parser setting: ``None`` (detected from the chat template), ``"none"``
+    (off; ``"off"`` too, any case) or a name in vLLM's reasoning-parser registry (on).
+
+    >>> check_reasoning_parser("OFF")
+    'none'
+    """
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        raise ValueError(f"reasoning_parser must be a string or None, got {name!r}")
+    if name.strip().lower() in (*REASONING_OFF, ""):
+        return "none"
+    names = reasoning_parser_names()
+    if name not in names:
+        raise ValueError(
+            f"Unknown reasoning_parser {name!r}; use None (detected from the chat template), "
+            f"'none' (off) or one of vLLM's reasoning parsers: {names}"
+        )
+    return name
+
+
+def reasoning_parser_names() -> list[str]:
+    """Every name in vLLM's reasoning-parser registry (``--reasoning-parser``)."""
+    from vllm.reasoning import ReasoningParserManager
+
+    return list(ReasoningParserManager.list_registered())
+
+
+# ---------------------------------------------------------------------------------------------
+# Sampling options: the one list of names, types, defaults and checks.
+# ---------------------------------------------------------------------------------------------
+
+
+def _number(low: float, high: float, *, low_open: bool = False) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return "must be a number"
+        if not math.isfinite(value) or value > high or value < low or (low_open and value == low):
+            return f"must be in {'(' if low_open else '['}{low:g}, {high:g}]"
+        return None
+
+    return check
+
+
+def _integer(low: int, what: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "must be an integer"
+        return None if value >= low else f"must be {what}"
+
+    return check
+
+
+def _option(doc: str, check: Callable[[Any], str | None] | None = None) -> Any:
+    return field(default=None, metadata={"doc": doc, "check": check})
+
+
 @dataclass(frozen=True)
 class SamplingOptions:
-    """Sampling options in neutral form; ``extra`` passes any other ``vllm.SamplingParams`` field."""
+    """Sampling options in neutral form; ``extra`` passes any other ``vllm.SamplingParams`` field.
 
-    temperature: float | None = None
-    top_p: float | None = None
-    top_k: int | None = None
-    max_tokens: int | None = None
+    These fields are the one list of sampling options: both adapters derive their constructor
+    fields and per-call keywords from :func:`sampling_option_fields`. Values are checked here, with
+    the ranges vLLM's ``SamplingParams`` enforces, so a bad value fails when a model object is
+    built, without importing vLLM.
+
+    >>> SamplingOptions(max_tokens=0)
+    Traceback (most recent call last):
+    ValueError: max_tokens=0: must be at least 1
+    """
+
+    temperature: float | None = _option(
+        "Sampling temperature (0 is greedy); None: the model's default.", _number(0, 2)
+    )
+    top_p: float | None = _option(
+        "Nucleus sampling probability mass.", _number(0, 1, low_open=True)
+    )
+    top_k: int | None = _option(
+        "Sample from the k most likely tokens (0 or -1: all).", _integer(-1, "-1, 0 or at least 1")
+    )
+    max_tokens: int | None = _option(
+        "Most tokens to generate; None lets the answer use the rest of the context.",
+        _integer(1, "at least 1"),
+    )
     stop: tuple[str, ...] | None = None
-    seed: int | None = None
-    presence_penalty: float | None = None
-    frequency_penalty: float | None = None
+    seed: int | None = _option(
+        "Random seed, for reproducible sampling.", _integer(-(2**63), "an integer")
+    )
+    presence_penalty: float | None = _option(
+        "Penalty for tokens already present in the output.", _number(-2, 2)
+    )
+    frequency_penalty: float | None = _option(
+        "Penalty growing with how often a token already appeared.", _number(-2, 2)
+    )
     logprobs: bool = False
     """Report the log probability of each generated token (``ChatMessage.logprobs``)."""
     top_logprobs: int | None = None
@@ -47,6 +205,44 @@ class SamplingOptions:
     """Number of generations per prompt (``ChatClient.choices``); streaming needs ``n == 1``."""
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            check = f.metadata.get("check")
+            value = getattr(self, f.name)
+            if check is not None and value is not None and (problem := check(value)):
+                raise ValueError(f"{f.name}={value!r}: {problem}")
+        if self.stop is not None and not all(isinstance(s, str) for s in self.stop):
+            raise ValueError(f"stop={self.stop!r}: must be strings")
+
+
+@dataclass(frozen=True)
+class SamplingField:
+    """One sampling option as an adapter declares it: name, type, default and description."""
+
+    name: str
+    annotation: Any
+    default: Any
+    doc: str
+
+
+def sampling_option_fields() -> list[SamplingField]:
+    """The sampling options every adapter accepts by name at construction and per call
+    (``stop`` and ``extra`` are excluded: each framework merges those its own way).
+
+    >>> [f.name for f in sampling_option_fields()][:3]
+    ['temperature', 'top_p', 'top_k']
+    """
+    hints = get_type_hints(SamplingOptions)
+    return [
+        SamplingField(f.name, hints[f.name], f.default, f.metadata["doc"])
+        for f in fields(SamplingOptions)
+        if "doc" in f.metadata
+    ]
+
+
+SAMPLING_OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in sampling_option_fields())
+"""Names of :func:`sampling_option_fields`."""
+
 
 @dataclass(frozen=True)
 class ChatRequest:
@@ -54,8 +250,8 @@ class ChatRequest:
 
     ``response_format`` is ``{"type": "json_object"}`` or
     ``{"type": "json_schema", "json_schema": {"name": ..., "schema": {...}}}`` (OpenAI shape).
-    ``tool_finish_reason`` selects the finish reason reported when the turn called a tool.
-    ``structured_outputs`` constrains the reply with vLLM beyond JSON: exactly one of
+    ``tool_finish_reason`` selects the finish reason reported when the turn called a tool
+    (checked here: :func:`check_tool_finish_reason`). ``structured_outputs`` constrains the reply with vLLM beyond JSON: exactly one of
     ``{"regex": ...}``, ``{"choice": [...]}`` or ``{"grammar": ...}`` (EBNF/Lark, as vLLM's server
     takes it). ``lora`` names a LoRA adapter (a folder, a shipped adapter name or a hub id) applied
     to this request. ``fetch_remote_images`` lets vLLM download ``http(s)`` image URLs; without it
@@ -69,11 +265,21 @@ class ChatRequest:
     strict: bool = False
     response_format: dict[str, Any] | None = None
     sampling: SamplingOptions = field(default_factory=SamplingOptions)
-    tool_finish_reason: Literal["function_call", "tool_calls"] = "function_call"
+    tool_finish_reason: ToolFinishReason = "function_call"
     chat_template_kwargs: dict[str, Any] = field(default_factory=dict)
     structured_outputs: dict[str, Any] | None = None
     lora: str | None = None
     fetch_remote_images: bool = False
+
+    def __post_init__(self) -> None:
+        check_tool_finish_reason(self.tool_finish_reason)
+
+
+REQUEST_OPTION_NAMES: tuple[str, ...] = tuple(
+    f.name for f in fields(ChatRequest) if f.name not in ("messages", "sampling")
+)
+"""Per-call request options (``tools``, ``tool_choice``, ...): every :class:`ChatRequest` field
+except the messages and the sampling options."""
 
 
 @dataclass(frozen=True)

@@ -209,7 +209,9 @@ def test_parallel_tool_calls_false_limits_to_one():
     client = ChatClient(engine=engine, tool_parser="hermes")
     message = client.chat(ChatRequest(USER, tools=[ADD], parallel_tool_calls=False))
     assert len(message.tool_calls) == 1 and len(message.invalid_tool_calls) == 1
-    client.chat(ChatRequest(USER, tools=[ADD], tool_choice="required", parallel_tool_calls=False))
+    client.chat(
+        ChatRequest(USER, tools=[WEATHER, ADD], tool_choice="required", parallel_tool_calls=False)
+    )
     assert engine.requests[1].sampling_params.structured_outputs.json["maxItems"] == 1
 
 
@@ -279,8 +281,8 @@ def test_completion_stream():
     [
         ({"messages": []}, "messages is empty"),
         ({"messages": [{"role": "robot", "content": "x"}]}, "unknown role"),
-        ({"messages": USER, "tools": [ADD], "tool_choice": "nope"}, "not bound"),
-        ({"messages": USER, "tool_choice": "required"}, "needs tools"),
+        ({"messages": USER, "tools": [ADD], "tool_choice": "nope"}, "not among the bound tools"),
+        ({"messages": USER, "tool_choice": "required"}, "needs at least one bound tool"),
         ({"messages": USER, "tools": [ADD, ADD]}, "unique"),
         (
             {
@@ -291,7 +293,6 @@ def test_completion_stream():
             },
             "invalid JSON Schema",
         ),
-        ({"messages": USER, "sampling": SamplingOptions(max_tokens=0)}, "max_tokens"),
         ({"messages": USER, "sampling": SamplingOptions(extra={"n": 2})}, "option of its own"),
         ({"messages": USER, "sampling": SamplingOptions(n=2)}, "several generations"),
         ({"messages": USER, "sampling": SamplingOptions(extra={"no_such": 1})}, "unsupported"),
@@ -310,6 +311,40 @@ def test_bad_requests_fail_early_with_a_clear_message(request_kwargs, match):
     with pytest.raises(ValueError, match=match):
         ChatClient(engine=engine, tool_parser="hermes").chat(ChatRequest(**request_kwargs))
     assert engine.remaining == 1  # nothing reached the engine
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"max_tokens": 0}, r"max_tokens=0: must be at least 1"),
+        ({"temperature": -1}, r"temperature=-1: must be in \[0, 2\]"),
+        ({"top_p": 0.0}, r"top_p=0.0: must be in \(0, 1\]"),
+        ({"top_k": 2.5}, "top_k=2.5: must be an integer"),
+        ({"presence_penalty": 3}, "presence_penalty=3"),
+        ({"stop": ("a", 1)}, "must be strings"),
+    ],
+)
+def test_bad_sampling_values_fail_when_the_options_are_built(options, match):
+    with pytest.raises(ValueError, match=match):
+        SamplingOptions(**options)
+
+
+def test_one_rule_per_option_with_one_message():
+    with pytest.raises(ValueError, match="tool_finish_reason='bogus' is not supported"):
+        ChatRequest(USER, tool_finish_reason="bogus")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="Unknown reasoning_parser 'deepseek_r2'.*deepseek_r1"):
+        ChatClient(engine=ScriptedEngine([]), reasoning_parser="deepseek_r2")
+    assert ChatClient(engine=ScriptedEngine([]), reasoning_parser="Off").reasoning_parser == "none"
+
+
+def test_required_with_a_single_tool_forces_that_tool_by_name():
+    engine = ScriptedEngine(['{"a": 1}'])
+    client = ChatClient(engine=engine, tool_parser="hermes")
+    message = client.chat(ChatRequest(USER, tools=[ADD], tool_choice="required"))
+    assert [(c.name, c.arguments) for c in message.tool_calls] == [("add", {"a": 1})]
+    assert (
+        engine.requests[0].sampling_params.structured_outputs.json == ADD["function"]["parameters"]
+    )
 
 
 def test_prompt_longer_than_context_says_the_lengths():

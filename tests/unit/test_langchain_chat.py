@@ -576,7 +576,7 @@ def test_strict_tools_are_enforced_with_a_structural_tag():
     [
         ([add], {"tool_choice": "multiply"}, "not among the bound tools"),
         ([add], {"tool_choice": {"type": "function", "function": {"name": "x"}}}, "not among"),
-        ([add], {"tool_choice": {"type": "function", "function": {}}}, "no function name"),
+        ([add], {"tool_choice": {"type": "function", "function": {}}}, "is not supported"),
         ([add], {"tool_choice": {"type": "tool"}}, "is not supported"),
         ([add], {"tool_choice": False}, "is not supported"),
         ([add], {"tool_choice": 3}, "is not supported"),
