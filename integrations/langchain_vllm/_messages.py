@@ -1,8 +1,10 @@
 """LangChain message history -> OpenAI chat dicts, the message format of ``ChatRequest``.
 
 Assistant tool calls keep their arguments as dicts (the core renders them for the chat
-template); Anthropic-style ``tool_use`` and v1 ``tool_call`` content blocks become tool calls too;
-reasoning blocks of earlier turns are not sent back. Lists of text blocks are joined with newlines,
+template); Anthropic-style ``tool_use`` and v1 ``tool_call`` content blocks become tool calls too.
+An assistant turn's reasoning (``additional_kwargs["reasoning_content"]``, where ChatVLLM puts it,
+or ``reasoning``/``thinking`` content blocks) goes to the core as ``reasoning``, which sends it back
+or drops it as the model family expects (``history_reasoning``). Lists of text blocks are joined with newlines,
 as vLLM's OpenAI server does; image and other data blocks become OpenAI content parts, which the
 core accepts only for multimodal models (a text-only model gets a clear error).
 
@@ -80,6 +82,8 @@ def _to_openai(i: int, message: BaseMessage) -> dict[str, Any]:
         out["name"] = message.name
     if isinstance(message, AIMessage) and (calls := _assistant_tool_calls(message)):
         out["tool_calls"] = calls
+    if isinstance(message, AIMessage) and (reasoning := _reasoning(message)):
+        out["reasoning"] = reasoning
     if isinstance(message, ToolMessage):
         out["tool_call_id"] = message.tool_call_id
     return out
@@ -108,6 +112,20 @@ def _content(i: int, content: str | list[Any], *, assistant: bool) -> str | list
     if all(part["type"] == "text" for part in parts):
         return "\n".join(part["text"] for part in parts)
     return parts
+
+
+def _reasoning(message: AIMessage) -> str:
+    """The turn's reasoning: ``additional_kwargs["reasoning_content"]``, else its reasoning
+    (LangChain v1) and thinking (Anthropic) content blocks."""
+    given = message.additional_kwargs.get("reasoning_content")
+    if isinstance(given, str) and given:
+        return given
+    blocks = message.content if isinstance(message.content, list) else []
+    return "".join(
+        str(block.get(kind) or "")
+        for block in blocks
+        if isinstance(block, dict) and (kind := block.get("type")) in ("reasoning", "thinking")
+    )
 
 
 def _assistant_tool_calls(message: AIMessage) -> list[dict[str, Any]]:

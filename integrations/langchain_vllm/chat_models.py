@@ -48,6 +48,7 @@ from vllm_native.types import (
     REQUEST_OPTION_NAMES,
     ChatMessage,
     ChatRequest,
+    HistoryReasoning,
     ToolFinishReason,
     check_tool_finish_reason,
 )
@@ -186,6 +187,9 @@ class ChatVLLM(VllmSettings, BaseChatModel):
     """Finish reason of a turn that produced tool calls (checked by the core)."""
     chat_template_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra chat-template variables (e.g. ``{"enable_thinking": False}`` for Qwen3)."""
+    history_reasoning: HistoryReasoning | None = None
+    """Earlier turns' reasoning sent back to the model (``"resend"``) or not (``"drop"``);
+    ``None`` is the model family's default (see ``vllm_native.history``)."""
     streaming: bool = False
     """When ``True``, ``invoke`` streams internally, so callbacks receive each token; it still
     returns the core's final message."""
@@ -220,6 +224,7 @@ class ChatVLLM(VllmSettings, BaseChatModel):
             "reasoning_parser": self.reasoning_parser,
             "tool_finish_reason": self.tool_finish_reason,
             "chat_template_kwargs": self.chat_template_kwargs,
+            "history_reasoning": self.history_reasoning,
         }
 
     def _resolve_model_profile(self) -> ModelProfile | None:
@@ -266,6 +271,7 @@ class ChatVLLM(VllmSettings, BaseChatModel):
                 **self.chat_template_kwargs,
                 **(call.get("chat_template_kwargs") or {}),
             },
+            history_reasoning=call.get("history_reasoning") or self.history_reasoning,
         )
 
     # -- generation -----------------------------------------------------------------------------

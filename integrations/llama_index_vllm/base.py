@@ -39,6 +39,7 @@ from vllm_native.types import (
     REQUEST_OPTION_NAMES,
     SAMPLING_OPTION_NAMES,
     ChatRequest,
+    HistoryReasoning,
     SamplingOptions,
     ToolFinishReason,
     check_tool_finish_reason,
@@ -142,6 +143,11 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
         default="function_call",
         description="Finish reason reported when a response calls tools.",
     )
+    history_reasoning: HistoryReasoning | None = Field(
+        default=None,
+        description="Earlier turns' reasoning (ThinkingBlocks) sent back to the model ('resend') "
+        "or not ('drop'); None = the model family's default (see vllm_native.history).",
+    )
 
     _client: ChatClient = PrivateAttr()
 
@@ -204,6 +210,7 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
     def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatRequest:
         fields = {key: kwargs.pop(key) for key in _REQUEST_KEYS & kwargs.keys()}
         fields.setdefault("tool_finish_reason", self.tool_finish_reason)
+        fields.setdefault("history_reasoning", self.history_reasoning)
         fields["chat_template_kwargs"] = {
             **self.chat_template_kwargs,
             **(fields.get("chat_template_kwargs") or {}),

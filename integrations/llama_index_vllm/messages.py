@@ -47,7 +47,7 @@ _UNFINISHED_NUMBER = re.compile(r"[-+.eE0-9]+$")
 
 _ROLES = {
     MessageRole.SYSTEM: "system",
-    MessageRole.DEVELOPER: "system",
+    MessageRole.DEVELOPER: "developer",  # the core maps it for the family
     MessageRole.USER: "user",
     MessageRole.ASSISTANT: "assistant",
     MessageRole.CHATBOT: "assistant",

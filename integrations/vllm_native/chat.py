@@ -37,6 +37,7 @@ from .formats.call_ids import family_call_ids
 from .formats.reasoning import ReasoningSplitter
 from .formats.tokenizer_mode import format_for_tokenizer, tokenizer_mode
 from .guided import guided_constraint
+from .history import history_policy
 from .lora import lora_engine_args, resolve_adapter
 from .render import check_prompt_length, render_request
 from .sampling import build_sampling_params, choice_options
@@ -274,7 +275,9 @@ class ChatClient:
             tokenizer=tokenizer,
             tools=request.tools,
         )
-        call_ids = family_call_ids(fmt.call_ids, tokenizer_mode(tokenizer))
+        mode = tokenizer_mode(tokenizer)
+        call_ids = family_call_ids(fmt.call_ids, mode)
+        history = history_policy(engine.chat_template(), mode, request.history_reasoning)
         plan = plan_turn(
             request.tools,
             request.tool_choice,
@@ -284,7 +287,7 @@ class ChatClient:
             response_format=request.response_format,
             guided=guided_constraint(request.structured_outputs),
         )
-        prompt = render_request(engine, request, call_ids)
+        prompt = render_request(engine, request, call_ids, history)
         keep_special = bool(set(fmt.special_markers) & engine.special_tokens())
         params = build_sampling_params(
             request.sampling,

@@ -17,6 +17,7 @@ from typing import Any
 
 from .engine import Engine, RenderedPrompt
 from .formats.call_ids import CallIds
+from .history import HistoryPolicy, apply_history_policy
 from .media import IMAGE_PART_TYPES, OTHER_MEDIA_TYPES, image_part
 from .types import ChatRequest, Message, ToolSpec
 
@@ -141,17 +142,23 @@ def validate_tools(tools: list[ToolSpec] | None) -> list[ToolSpec] | None:
 
 
 def render_request(
-    engine: Engine, request: ChatRequest, call_ids: CallIds | None = None
+    engine: Engine,
+    request: ChatRequest,
+    call_ids: CallIds | None = None,
+    history: HistoryPolicy | None = None,
 ) -> RenderedPrompt:
     """Validate ``request`` and render it with the engine's chat template; the prompt must leave
     room for at least one generated token. ``call_ids`` rewrites history call ids that the
-    model's family would reject (see :mod:`vllm_native.formats.call_ids`)."""
+    model's family would reject (see :mod:`vllm_native.formats.call_ids`); ``history`` sends or
+    drops earlier reasoning and maps the ``developer`` role (see :mod:`vllm_native.history`)."""
     images = has_media(request.messages) and engine.is_multimodal
     messages = normalize_messages(
         request.messages, allow_images=images, fetch_remote_images=request.fetch_remote_images
     )
     if call_ids is not None:
         messages = call_ids.normalize(messages)
+    if history is not None:
+        messages = apply_history_policy(messages, history)
     tools = validate_tools(request.tools)
     prompt = engine.render(messages, tools, request.chat_template_kwargs)
     check_prompt_length(prompt, engine.max_model_len)

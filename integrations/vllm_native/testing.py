@@ -128,9 +128,10 @@ class ScriptedEngine:
         tools: list[ToolSpec] | None = None,
         chat_template_kwargs: Mapping[str, Any] | None = None,
     ) -> RenderedPrompt:
-        """With a tokenizer that has a chat template, the real template; with one of vLLM's own
-        tokenizers (mistral_common, DeepSeek V3.2...), vLLM's encoder for it; otherwise a plain
-        JSON rendering of messages and tools (enough to count tokens and inspect requests)."""
+        """With a tokenizer, the chat template (``chat_template`` if given, else the tokenizer's);
+        with one of vLLM's own tokenizers (mistral_common, DeepSeek V3.2...), vLLM's encoder for
+        it; otherwise a plain JSON rendering of messages and tools (enough to count tokens and
+        inspect requests)."""
         if tokenizer_mode(self._tokenizer) != "hf":
             ids = render_natively(self._tokenizer, messages, tools, chat_template_kwargs)
             text = self._tokenizer.decode(ids)
@@ -141,6 +142,7 @@ class ScriptedEngine:
                 tools=tools,
                 add_generation_prompt=True,
                 tokenize=False,
+                chat_template=self.chat_template(),
                 **dict(chat_template_kwargs or {}),
             )
         else:

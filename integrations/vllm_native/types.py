@@ -39,6 +39,9 @@ ToolChoice = Literal["auto", "none", "required"] | str | dict[str, Any]
 
 FinishReason = Literal["stop", "length", "function_call", "tool_calls"]
 
+HistoryReasoning = Literal["drop", "resend"]
+"""Whether earlier turns' reasoning is sent back to the model (see ``vllm_native.history``)."""
+
 
 # ---------------------------------------------------------------------------------------------
 # The request rules, once: adapters and the core's own layers call these, so every path accepts
@@ -255,7 +258,8 @@ class ChatRequest:
     ``{"regex": ...}``, ``{"choice": [...]}`` or ``{"grammar": ...}`` (EBNF/Lark, as vLLM's server
     takes it). ``lora`` names a LoRA adapter (a folder, a shipped adapter name or a hub id) applied
     to this request. ``fetch_remote_images`` lets vLLM download ``http(s)`` image URLs; without it
-    only data URLs and local files are sent.
+    only data URLs and local files are sent. ``history_reasoning`` sends earlier turns' reasoning
+    back (``"resend"``) or not (``"drop"``); ``None`` is the family's default.
     """
 
     messages: list[Message]
@@ -270,6 +274,7 @@ class ChatRequest:
     structured_outputs: dict[str, Any] | None = None
     lora: str | None = None
     fetch_remote_images: bool = False
+    history_reasoning: HistoryReasoning | None = None
 
     def __post_init__(self) -> None:
         check_tool_finish_reason(self.tool_finish_reason)

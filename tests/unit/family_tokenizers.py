@@ -38,3 +38,16 @@ def deepseek_v32_tokenizer() -> Any:
     from vllm_native.models import model_path
 
     return DeepseekV32Tokenizer.from_pretrained(str(model_path()))
+
+
+@functools.cache
+def tokenizer_with_markers(*markers: str) -> Any:
+    """The prepared default model's tokenizer with a family's marker tokens added as special
+    tokens: what vLLM's registry parsers need to find their markers by token id."""
+    from transformers import AutoTokenizer
+
+    from vllm_native.models import model_path
+
+    tokenizer = AutoTokenizer.from_pretrained(model_path())
+    tokenizer.add_special_tokens({"additional_special_tokens": list(markers)})
+    return tokenizer

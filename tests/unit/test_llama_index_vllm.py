@@ -353,7 +353,7 @@ def test_history_renders_as_openai_messages():
         ),
         ChatMessage(role="tool", content="Rainy", additional_kwargs={"tool_call_id": "c2"}),
     ]
-    llm.chat(history)
+    llm.chat(history, history_reasoning="resend")  # the scripted engine's default is "drop"
     assert engine.requests[0].messages == [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "Weather in Paris and Rome?"},
@@ -361,6 +361,7 @@ def test_history_renders_as_openai_messages():
             "role": "assistant",
             "content": "Checking.",
             "reasoning": "Two cities.",
+            "reasoning_content": "Two cities.",
             "tool_calls": [
                 {
                     "id": "c1",
