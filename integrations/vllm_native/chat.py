@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import warnings
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -32,10 +33,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .engine import Engine, EngineDelta, EngineError, RenderedPrompt, get_engine
-from .formats import available_formats, detect_format, get_format, is_known_format
+from .formats import available_formats, get_format, is_known_format
 from .formats.call_ids import family_call_ids
+from .formats.detect import REASONING_MARKERS, Detection, detect_family, read_model_config
 from .formats.reasoning import ReasoningSplitter
-from .formats.tokenizer_mode import format_for_tokenizer, tokenizer_mode
+from .formats.tokenizer_mode import tokenizer_mode
 from .guided import guided_constraint
 from .history import history_policy
 from .lora import lora_engine_args, resolve_adapter
@@ -112,12 +114,15 @@ class ChatClient:
     ``model`` is a path or hub id (``None``: the prepared default model); ``engine_args`` are
     vLLM's own engine arguments, untouched. ``engine`` passes an explicit engine instead (e.g.
     :class:`vllm_native.testing.ScriptedEngine`). ``tool_parser`` names a tool-call format as
-    vLLM's ``--tool-call-parser`` does (``None``: detected from the chat template);
-    ``reasoning_parser`` turns ``<think>`` splitting on (a name in vLLM's reasoning-parser
-    registry) or off (``"none"``; ``None``: on when the chat template mentions ``<think>``). ``lora`` is the LoRA adapter of requests that
-    name none (a folder, a shipped adapter name or a hub id): it turns LoRA serving on in the
-    engine arguments (``vllm_native.lora.lora_engine_args``) without making the adapter part of
-    the engine's configuration, so clients with different adapters on one base share one engine.
+    vLLM's ``--tool-call-parser`` does (``None``: detected once from the model's chat template,
+    tokenizer and local ``config.json``, see :mod:`vllm_native.formats.detect`; when nothing is
+    recognisable and tools are bound, a warning says to pass ``tool_parser=`` and ``hermes`` is
+    used); ``reasoning_parser`` turns reasoning splitting on (a name in vLLM's reasoning-parser
+    registry: ``<think>`` markers, or the family's own for ``seed_oss``, ``mistral``,
+    ``gemma4``) or off (``"none"``; ``None``: as detected). ``lora`` is the LoRA adapter of requests that name none (a folder, a shipped
+    adapter name or a hub id): it turns LoRA serving on in the engine arguments
+    (``vllm_native.lora.lora_engine_args``) without making the adapter part of the engine's
+    configuration, so clients with different adapters on one base share one engine.
     """
 
     def __init__(
@@ -146,6 +151,8 @@ class ChatClient:
             self._engine_args = lora_engine_args(base_args, self.lora)
         self.tool_parser = tool_parser
         self.reasoning_parser = check_reasoning_parser(reasoning_parser)
+        self._detected: Detection | None = None
+        self._warned_undetected = False
 
     # -- engine -------------------------------------------------------------------------------
     @property
@@ -269,9 +276,7 @@ class ChatClient:
         engine = self.engine
         tokenizer = engine.tokenizer
         fmt = get_format(
-            self.tool_parser
-            or format_for_tokenizer(tokenizer)
-            or detect_format(engine.chat_template()),
+            self._tool_parser_for(request),
             tokenizer=tokenizer,
             tools=request.tools,
         )
@@ -288,7 +293,11 @@ class ChatClient:
             guided=guided_constraint(request.structured_outputs),
         )
         prompt = render_request(engine, request, call_ids, history)
-        keep_special = bool(set(fmt.special_markers) & engine.special_tokens())
+        reasoning = self._reasoning(prompt)
+        markers = set(fmt.special_markers) | (
+            {reasoning.start, reasoning.end} if reasoning else set()
+        )
+        keep_special = bool(markers & engine.special_tokens())
         params = build_sampling_params(
             request.sampling,
             prompt_tokens=prompt.num_tokens,
@@ -300,7 +309,7 @@ class ChatClient:
             plan.new_parser() if plan.new_parser else None,
             tool_names=plan.tool_names,
             max_calls=None if request.parallel_tool_calls else 1,
-            reasoning=self._reasoning(prompt),
+            reasoning=reasoning,
             tool_finish_reason=request.tool_finish_reason,
             model_name=self.model_name,
             new_id=call_ids.new_id_factory(request.messages),
@@ -309,15 +318,49 @@ class ChatClient:
             prompt, params, self._adapter(request), assembler, _logprobs_list(request.sampling)
         )
 
+    def detection(self) -> Detection:
+        """The model family's tool format and reasoning, detected once per client."""
+        if self._detected is None:
+            engine = self.engine
+            model_dir = getattr(engine, "model", None) or engine.model_name
+            self._detected = detect_family(
+                engine.chat_template(),
+                config=read_model_config(model_dir),
+                tokenizer=getattr(engine, "tokenizer", None),
+            )
+        return self._detected
+
+    def _tool_parser_for(self, request: ChatRequest) -> str:
+        if self.tool_parser:
+            return self.tool_parser
+        found = self.detection().tool_parser
+        if found is not None:
+            return found
+        if request.tools and not self._warned_undetected:
+            self._warned_undetected = True
+            warnings.warn(
+                f"vllm-native could not tell the tool-call format of {self.model_name!r} from its "
+                "chat template, tokenizer or config.json; using 'hermes'. Pass tool_parser= "
+                "(one of ours or a vLLM --tool-call-parser name) if its calls come back as text.",
+                UserWarning,
+                stacklevel=4,
+            )
+        return "hermes"
+
     def _reasoning(self, prompt: RenderedPrompt) -> ReasoningSplitter | None:
         name = self.reasoning_parser
         if name == "none":
             return None
-        template = self.engine.chat_template() or ""
-        if name is None and "<think>" not in template:
-            return None
-        opened = (prompt.text or "").rstrip().endswith("<think>")
-        return ReasoningSplitter(starts_in_reasoning=opened)
+        setting = self.detection().reasoning if name is None else name
+        if setting not in REASONING_MARKERS:
+            if name is None:  # none, or harmony channels (not a pair of markers)
+                return None
+            setting = "think"  # any other explicit name: <think> markers, as vLLM's parsers
+        start, end = REASONING_MARKERS[setting]
+        opened = setting == "starts_in_reasoning" or (prompt.text or "").rstrip().endswith(
+            start.rstrip()
+        )
+        return ReasoningSplitter(start, end, starts_in_reasoning=opened)
 
     def _adapter(self, request: ChatRequest) -> str | None:
         return resolve_adapter(request.lora) if request.lora is not None else self.lora

@@ -13,11 +13,23 @@ from typing import Any
 from ..types import ToolSpec
 from .base import ToolCallFormat
 from .deepseek import DeepSeekV3Format, DeepSeekV31Format
+from .detect import Detection, detect_family, detect_format, read_model_config
 from .hermes import HermesFormat
 from .llama3_json import Llama3JsonFormat
 from .mistral import MistralFormat
 from .pythonic import PythonicFormat
 from .qwen3_coder import Qwen3CoderFormat
+
+__all__ = [
+    "Detection",
+    "ToolCallFormat",
+    "available_formats",
+    "detect_family",
+    "detect_format",
+    "get_format",
+    "is_known_format",
+    "read_model_config",
+]
 
 _FORMATS: dict[str, type[ToolCallFormat]] = {
     "hermes": HermesFormat,
@@ -68,27 +80,3 @@ def is_known_format(name: str) -> bool:
     from .vllm_adapter import vllm_parser_names  # imports vLLM: only for names not ours
 
     return name in vllm_parser_names()
-
-
-def detect_format(chat_template: str | None) -> str:
-    """Guess the tool-call format from a chat template's markers (``hermes`` when unsure).
-
-    >>> detect_format("... <tool_call> ...")
-    'hermes'
-    """
-    template = chat_template or ""
-    if "<｜tool▁sep｜>" in template:  # V3 wraps arguments in a ```json fence, V3.1 does not
-        return "deepseek_v3" if "```json" in template else "deepseek_v31"
-    for marker, name in _DETECTION:
-        if marker in template and name in _FORMATS:
-            return name
-    return "hermes"
-
-
-_DETECTION: list[tuple[str, str]] = [
-    ("<function=", "qwen3_coder"),
-    ("<tool_call>", "hermes"),
-    ("[TOOL_CALLS]", "mistral"),
-    ("<|python_tag|>", "llama3_json"),
-    ("<|python_start|>", "pythonic"),
-]
