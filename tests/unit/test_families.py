@@ -105,21 +105,21 @@ def test_client_detects_from_the_local_config(tmp_path):
     assert client.detection().source == "config.json"
 
 
-class _CountingEngine(ScriptedEngine):
-    template_reads = 0
+def test_detection_runs_once_per_client(monkeypatch):
+    import vllm_native.chat as chat
 
-    def chat_template(self) -> str | None:
-        self.template_reads += 1
-        return super().chat_template()
+    calls = []
 
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return detect_family(*args, **kwargs)
 
-def test_detection_runs_once_per_client():
+    monkeypatch.setattr(chat, "detect_family", counting)
     entry = next(e for e in corpus_entries() if e.family == "llama3")
-    engine = _CountingEngine(["Sunny."] * 3, chat_template=entry.text)
-    client = ChatClient(engine=engine)
+    client = ChatClient(engine=ScriptedEngine(["Sunny."] * 3, chat_template=entry.text))
     for _ in range(3):
         client.chat(ChatRequest(ASK, tools=WEATHER))
-    assert engine.template_reads == 1
+    assert len(calls) == 1
 
 
 def test_llama_call_is_a_call_with_the_official_template():
