@@ -39,7 +39,7 @@ from .formats.detect import REASONING_MARKERS, Detection, detect_family, read_mo
 from .formats.reasoning import ReasoningSplitter
 from .formats.tokenizer_mode import tokenizer_mode
 from .guided import guided_constraint
-from .history import history_policy
+from .history import HistoryPolicy, history_policy
 from .lora import lora_engine_args, resolve_adapter
 from .render import check_prompt_length, render_request
 from .sampling import build_sampling_params, choice_options
@@ -152,6 +152,7 @@ class ChatClient:
         self.tool_parser = tool_parser
         self.reasoning_parser = check_reasoning_parser(reasoning_parser)
         self._detected: Detection | None = None
+        self._history: HistoryPolicy | None = None  # the family's, found with the detection
         self._warned_undetected = False
 
     # -- engine -------------------------------------------------------------------------------
@@ -282,7 +283,9 @@ class ChatClient:
         )
         mode = tokenizer_mode(tokenizer)
         call_ids = family_call_ids(fmt.call_ids, mode)
-        history = history_policy(engine.chat_template(), mode, request.history_reasoning)
+        self.detection()
+        assert self._history is not None
+        history = self._history.choosing(request.history_reasoning)
         plan = plan_turn(
             request.tools,
             request.tool_choice,
@@ -323,11 +326,11 @@ class ChatClient:
         if self._detected is None:
             engine = self.engine
             model_dir = getattr(engine, "model", None) or engine.model_name
+            template, tokenizer = engine.chat_template(), getattr(engine, "tokenizer", None)
             self._detected = detect_family(
-                engine.chat_template(),
-                config=read_model_config(model_dir),
-                tokenizer=getattr(engine, "tokenizer", None),
+                template, config=read_model_config(model_dir), tokenizer=tokenizer
             )
+            self._history = history_policy(template, tokenizer_mode(tokenizer))
         return self._detected
 
     def _tool_parser_for(self, request: ChatRequest) -> str:

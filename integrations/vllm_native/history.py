@@ -33,7 +33,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import get_args
 
 from .types import HistoryReasoning, Message
@@ -56,6 +56,11 @@ class HistoryPolicy:
     """Message keys the reasoning is sent under when resent."""
     developer_role: bool = False
     """Whether ``developer`` messages keep their role (else they become ``system``)."""
+
+    def choosing(self, requested: str | None) -> HistoryPolicy:
+        """This family policy with a request's ``history_reasoning`` (``None``: as it is)."""
+        chosen = check_history_reasoning(requested)
+        return self if chosen is None else replace(self, reasoning=chosen)
 
 
 def check_history_reasoning(value: str | None) -> HistoryReasoning | None:

@@ -83,7 +83,7 @@ FAMILIES = [
         # Kimi K2 Thinking's template (llama.cpp's copy) calls list.append, which the sandboxed
         # Jinja of transformers and vLLM refuses; K2 Instruct's reads no reasoning
         "kimi_k2",
-        '<|tool_calls_section_begin|><|tool_call_begin|>functions.get_weather:0'
+        "<|tool_calls_section_begin|><|tool_call_begin|>functions.get_weather:0"
         '<|tool_call_argument_begin|>{"city": "Paris"}<|tool_call_end|>'
         "<|tool_calls_section_end|>",
         (
@@ -100,7 +100,7 @@ FAMILIES = [
     Family(
         "minimax_m2",
         # the template opens <think> in the prompt: the reply starts inside the thought
-        f"{THOUGHT}\n</think>\n\n<minimax:tool_call>\n<invoke name=\"get_weather\">\n"
+        f'{THOUGHT}\n</think>\n\n<minimax:tool_call>\n<invoke name="get_weather">\n'
         '<parameter name="city">Paris</parameter>\n</invoke>\n</minimax:tool_call>',
         (
             f"<think>\n{THOUGHT}",
@@ -114,7 +114,7 @@ FAMILIES = [
     Family(
         "deepseek_v32",
         # thinking mode opens <think> in the prompt; vLLM's encoder, not a template
-        f"{THOUGHT}</think><｜DSML｜function_calls>\n<｜DSML｜invoke name=\"get_weather\">\n"
+        f'{THOUGHT}</think><｜DSML｜function_calls>\n<｜DSML｜invoke name="get_weather">\n'
         '<｜DSML｜parameter name="city" string="true">Paris</｜DSML｜parameter>\n'
         "</｜DSML｜invoke>\n</｜DSML｜function_calls>",
         (
