@@ -7,7 +7,7 @@
 - DeepSeek V3.2: vLLM's ``DeepseekV32Tokenizer`` (``tokenizer_mode="deepseek_v32"``) wraps a
   Hugging Face tokenizer with DeepSeek's own Python encoder; the prepared default model's
   tokenizer stands in for DeepSeek's vocabulary (the encoder writes text, the vocabulary only
-  splits it into tokens).
+  splits it into tokens); its chat template is removed, as DeepSeek V3.2 ships none.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ def deepseek_v32_tokenizer() -> Any:
 
     from vllm_native.models import model_path
 
-    return DeepseekV32Tokenizer.from_pretrained(str(model_path()))
+    tokenizer = DeepseekV32Tokenizer.from_pretrained(str(model_path()))
+    tokenizer.chat_template = None  # DeepSeek V3.2 ships none: the encoder is the template
+    return tokenizer
 
 
 @functools.cache
