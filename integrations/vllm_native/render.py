@@ -13,6 +13,8 @@ Example:
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from .engine import Engine, RenderedPrompt
@@ -141,6 +143,39 @@ def validate_tools(tools: list[ToolSpec] | None) -> list[ToolSpec] | None:
     return tools
 
 
+_CHECKED_TOOLS: OrderedDict[str, None] = OrderedDict()
+_CHECKED_TOOLS_MAX = 256
+_CHECKED_TOOLS_LOCK = threading.Lock()
+
+
+def checked_tools(tools: list[ToolSpec] | None) -> list[ToolSpec] | None:
+    """:func:`validate_tools`, remembered per tool set: agents send the same tools with every
+    request, and checking their JSON Schemas again each time was most of the CPU a request cost
+    (0.65 ms of 1.7 ms with two tools). The key is the tools' canonical JSON, so a changed tool
+    is checked again; only tool sets that passed are remembered (the last 256).
+
+    >>> tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    >>> checked_tools(tools) is tools
+    True
+    """
+    if not tools:
+        return None
+    try:
+        key = json.dumps(tools, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return validate_tools(tools)  # not JSON: validate_tools says what is wrong
+    with _CHECKED_TOOLS_LOCK:
+        if key in _CHECKED_TOOLS:
+            _CHECKED_TOOLS.move_to_end(key)
+            return tools
+    validate_tools(tools)
+    with _CHECKED_TOOLS_LOCK:
+        _CHECKED_TOOLS[key] = None
+        if len(_CHECKED_TOOLS) > _CHECKED_TOOLS_MAX:
+            _CHECKED_TOOLS.popitem(last=False)
+    return tools
+
+
 def render_request(
     engine: Engine,
     request: ChatRequest,
@@ -159,7 +194,7 @@ def render_request(
         messages = call_ids.normalize(messages)
     if history is not None:
         messages = apply_history_policy(messages, history)
-    tools = validate_tools(request.tools)
+    tools = checked_tools(request.tools)
     prompt = engine.render(messages, tools, request.chat_template_kwargs)
     check_prompt_length(prompt, engine.max_model_len)
     return prompt

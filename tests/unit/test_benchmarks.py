@@ -1,0 +1,62 @@
+"""Benchmarks run once on tiny sizes so they cannot rot (no timing is asserted), and the caches
+that made the frontend cheap keep their promises."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vllm_native import render
+from vllm_native.chat import ChatClient
+from vllm_native.testing import ScriptedEngine
+from vllm_native.types import ChatRequest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+TOOL = {
+    "type": "function",
+    "function": {"name": "f", "parameters": {"type": "object", "properties": {}}},
+}
+
+
+def test_frontend_benchmark_runs_on_tiny_sizes():
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run(
+        [sys.executable, "frontend.py", "--tools", "0,2", "--tokens", "20,40"]
+        + ["--requests", "2", "--repeat", "1", "--no-write"],
+        cwd=BENCHMARKS,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    ).stdout
+    assert "CPU per request" in out and "CPU per token" in out
+    for path in ("core stream", "ChatVLLM.stream", "ChatVLLM.invoke", "Vllm.astream_chat"):
+        assert f"| {path} " in out
+
+
+def test_a_tool_set_is_checked_once_and_again_when_it_changes(monkeypatch):
+    checked: list[str] = []
+    validate = render.validate_tools
+
+    def counting(tools):
+        checked.append(json.dumps(tools))
+        return validate(tools)
+
+    monkeypatch.setattr(render, "validate_tools", counting)
+    monkeypatch.setattr(render, "_CHECKED_TOOLS", type(render._CHECKED_TOOLS)())
+    client = ChatClient(engine=ScriptedEngine(["a", "b", "c"]), tool_parser="hermes")
+    user = [{"role": "user", "content": "hi"}]
+    client.chat(ChatRequest(user, tools=[TOOL]))
+    client.chat(ChatRequest(user, tools=[json.loads(json.dumps(TOOL))]))  # equal: not again
+    assert len(checked) == 1
+    broken = {"type": "function", "function": {"name": "f", "parameters": {"type": 5}}}
+    for _ in range(2):  # a failing set is never remembered
+        with pytest.raises(ValueError, match="invalid JSON Schema"):
+            client.chat(ChatRequest(user, tools=[broken]))
+    assert len(checked) == 3
