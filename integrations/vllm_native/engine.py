@@ -511,8 +511,13 @@ def _as_engine_error(exc: BaseException) -> BaseException:
             ENGINE_CLOSED if ENGINE_CLOSED in exc.args else "the engine request was cancelled"
         )
     name = type(exc).__name__
-    if name in ("VLLMValidationError",):
-        return ValueError(str(exc))
+    # vLLM's request errors are no ValueErrors (VLLMClientError derives from Exception since 0.27);
+    # from 0.33 on a grammar that fails to compile is raised out of generate() as one, where 0.32
+    # ended the request with finish reason "error". All of them are the caller's to fix.
+    if {cls.__name__ for cls in type(exc).__mro__} & {"VLLMClientError", "VLLMValidationError"}:
+        user_error = ValueError(f"vLLM rejected the request: {exc}")
+        user_error.__cause__ = exc
+        return user_error
     if name == "EngineDeadError":
         err = EngineError(
             "the vLLM engine process died while generating; the next request starts a fresh engine"

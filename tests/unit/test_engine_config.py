@@ -96,3 +96,49 @@ def test_renders_from_many_threads_run_one_at_a_time():
     for t in threads:
         t.join()
     assert most == 1
+
+
+class _FailingLLM:
+    """Stands in for vLLM 0.33's AsyncLLM, whose generate() raises request errors itself."""
+
+    errored = False
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    async def generate(self, prompt, params, request_id):
+        raise self.error
+        yield  # an async generator, as AsyncLLM.generate
+
+
+def _engine_raising(error: Exception) -> VllmEngine:
+    import asyncio
+
+    engine = VllmEngine("/models/x")
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+    engine._llm, engine._loop = _FailingLLM(error), loop
+    return engine
+
+
+def test_a_grammar_that_fails_in_generate_is_a_value_error():
+    from vllm.exceptions import VLLMValidationError
+
+    assert not issubclass(VLLMValidationError, ValueError)  # why the mapping is needed
+    bad = VLLMValidationError("Invalid structured outputs: grammar does not compile")
+    engine = _engine_raising(bad)
+    prompt = engine_module.RenderedPrompt(token_ids=None, text="hi")
+    with pytest.raises(ValueError, match="vLLM rejected the request: Invalid structured") as info:
+        list(engine.stream(prompt, None))
+    assert info.value.__cause__ is bad
+
+
+async def test_an_engine_side_generation_error_is_an_engine_error():
+    from vllm.exceptions import GenerationError
+
+    engine = _engine_raising(GenerationError("Internal server error"))
+    with pytest.raises(engine_module.EngineError, match="GenerationError: Internal server error"):
+        async for _ in engine.astream(
+            engine_module.RenderedPrompt(token_ids=None, text="hi"), None
+        ):
+            pass

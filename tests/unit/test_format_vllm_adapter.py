@@ -387,6 +387,27 @@ def test_special_markers_follow_vllms_request_adjustment(tokenizer: Any) -> None
     assert VllmParserFormat("pythonic", tokenizer, tools).special_markers == ()
 
 
+def test_special_markers_with_vllm_033s_unset_skip_special_tokens(
+    tokenizer: Any, monkeypatch
+) -> None:
+    # vLLM 0.33 declares ChatCompletionRequest.skip_special_tokens: bool | None = None, where None
+    # is the server default (skip); only a parser's explicit False keeps special tokens
+    from vllm.entrypoints.openai.chat_completion.protocol import ChatCompletionRequest
+
+    validate = ChatCompletionRequest.model_validate
+
+    def as_in_033(data: Any, *args: Any, **kwargs: Any) -> Any:
+        request = validate(data, *args, **kwargs)
+        request.skip_special_tokens = None
+        return request
+
+    monkeypatch.setattr(ChatCompletionRequest, "model_validate", as_in_033)
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    assert VllmParserFormat("pythonic", tokenizer, tools).special_markers == ()
+    assert VllmParserFormat("hermes", tokenizer).special_markers == ()
+    assert "<|im_end|>" in VllmParserFormat("hermes", tokenizer, tools).special_markers
+
+
 def test_streams_on_many_threads_use_the_tokenizer_one_at_a_time(tokenizer: Any) -> None:
     """vLLM's tokenizer pool keeps a tokenizer copy per overlapping call: encodes must not overlap,
     and each thread still gets its own, correct pieces."""

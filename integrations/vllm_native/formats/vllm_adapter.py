@@ -121,7 +121,8 @@ class VllmParserFormat(ToolCallFormat):
                 f"vLLM's {name!r} tool parser cannot use this tokenizer: {exc}"
             ) from exc
         markers = _added_tokens(tokenizer)
-        self.special_markers = markers if not request.skip_special_tokens else ()  # type: ignore[misc]
+        keep_special = not skips_special_tokens(request)
+        self.special_markers = markers if keep_special else ()  # type: ignore[misc]
         self.call_ids = _CALL_ID_STYLES.get(name, "openai")  # type: ignore[misc]
         self._marker_prefixes = frozenset(m[:k] for m in markers for k in range(1, len(m)))
         self._longest_marker = max(map(len, markers), default=0)
@@ -150,6 +151,21 @@ class VllmParserFormat(ToolCallFormat):
             if text[-k:] in self._marker_prefixes:
                 return k
         return 0
+
+
+def skips_special_tokens(request: Any) -> bool:
+    """Whether vLLM's server would decode ``request`` without special tokens.
+
+    A parser's ``adjust_request`` sets ``skip_special_tokens=False`` when its markers are special
+    tokens. Left alone the field is ``True`` on vLLM 0.32 and ``None`` on 0.33, where ``None``
+    means the server default, ``True``: ``None`` must not read as "keep special tokens".
+
+    >>> from types import SimpleNamespace
+    >>> [skips_special_tokens(SimpleNamespace(skip_special_tokens=v)) for v in (None, True, False)]
+    [True, True, False]
+    """
+    skip = request.skip_special_tokens
+    return True if skip is None else bool(skip)
 
 
 @dataclass
