@@ -24,9 +24,9 @@ test-fast: $(STAMPS)/venv
 	$(BIN)/python -m pytest -m "not engine" -q
 
 lint: $(STAMPS)/venv
-	$(BIN)/ruff check integrations tests benchmarks scripts
-	$(BIN)/ruff format --check integrations tests benchmarks scripts
-	$(BIN)/mypy  # the three packages, as [tool.mypy] in pyproject.toml lists them
+	$(BIN)/ruff check integrations tests benchmarks scripts tool_model
+	$(BIN)/ruff format --check integrations tests benchmarks scripts tool_model
+	$(BIN)/mypy  # the packages [tool.mypy] in pyproject.toml lists
 
 setup: $(STAMPS)/venv $(STAMPS)/model
 

@@ -7,7 +7,7 @@ interrupted run never leaves a folder that looks ready. Nothing contacts the Hug
 
 ``smollm2-tools`` is SmolLM2 taught to call tools: its preparation prepares ``smollm2``, then adds
 the LoRA adapter shipped in ``vllm_native/adapters/smollm2_tools`` to the weights
-(``W += alpha / r * B @ A``; ``scripts/train_tool_lora.py`` made it, see ``docs/model_card.md``).
+(``W += alpha / r * B @ A``; ``tool_model/train_tool_lora.py`` made it, see ``docs/model_card.md``).
 
 Command line::
 
@@ -283,7 +283,7 @@ def adapter_files(adapter: str) -> tuple[bytes, bytes]:
     if not weights.is_file() or not config.is_file():
         raise ModelPrepareError(
             f"the LoRA adapter {adapter!r} is missing from vllm_native/adapters; reinstall "
-            "vllm-native (or retrain it with scripts/train_tool_lora.py)"
+            "vllm-native (or retrain it with tool_model/train_tool_lora.py)"
         )
     return weights.read_bytes(), config.read_bytes()
 

@@ -106,7 +106,7 @@ class _FailingLLM:
     def __init__(self, error: Exception) -> None:
         self.error = error
 
-    async def generate(self, prompt, params, request_id):
+    async def generate(self, prompt, params, request_id, **options):
         raise self.error
         yield  # an async generator, as AsyncLLM.generate
 

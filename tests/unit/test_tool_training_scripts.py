@@ -16,7 +16,7 @@ from transformers import PreTrainedTokenizerFast
 
 from vllm_native.models import chat_template
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tool_model"))
 
 import eval_tool_model as ev  # noqa: E402
 import make_tool_dataset as md  # noqa: E402

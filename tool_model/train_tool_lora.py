@@ -11,12 +11,12 @@ The adapter is written in peft's format, tensors stored as float16 (``adapter_mo
 
 Run::
 
-    python scripts/make_tool_dataset.py
-    python scripts/train_tool_lora.py [--epochs 3] [--resume] [--device auto]
+    python tool_model/make_tool_dataset.py
+    python tool_model/train_tool_lora.py [--epochs 3] [--resume] [--device auto]
 
 A second, shorter stage continues from the first adapter on ``refine.jsonl``::
 
-    python scripts/train_tool_lora.py --split refine --init-adapter DIR --epochs 1 --lr 3e-4
+    python tool_model/train_tool_lora.py --split refine --init-adapter DIR --epochs 1 --lr 3e-4
 
 Needs ``peft`` (training only; the merge at preparation time does not).
 """

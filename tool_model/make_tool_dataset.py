@@ -23,7 +23,7 @@ on assistant tokens only.
 
 Run::
 
-    python scripts/make_tool_dataset.py [--train 6000] [--eval 400] [--refine 1500] [--seed 0]
+    python tool_model/make_tool_dataset.py [--train 6000] [--eval 400] [--refine 1500] [--seed 0]
 
 Example:
     >>> rng = random.Random(0)

@@ -20,8 +20,8 @@ own stream assembler, as in ChatVLLM; on the shipped adapter both backends gave 
 
 Run::
 
-    python scripts/eval_tool_model.py --model smollm2-tools [--limit N] [--report FILE]
-    python scripts/eval_tool_model.py --backend transformers --model smollm2 --adapter DIR \
+    python tool_model/eval_tool_model.py --model smollm2-tools [--limit N] [--report FILE]
+    python tool_model/eval_tool_model.py --backend transformers --model smollm2 --adapter DIR \
         --device cuda
 """
 
