@@ -11,12 +11,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .stamps
 
-.PHONY: demo test test-fast lint setup venv model clean
+.PHONY: demo test test-fast lint docs setup venv model clean
 
 demo: setup
 	$(BIN)/python scripts/demo.py
 
-test: setup lint
+test: setup lint docs
 	$(BIN)/python -m pytest -ra --durations=15
 	$(BIN)/python scripts/run_notebooks.py notebooks
 
@@ -24,9 +24,13 @@ test-fast: $(STAMPS)/venv
 	$(BIN)/python -m pytest -m "not engine" -q
 
 lint: $(STAMPS)/venv
-	$(BIN)/ruff check integrations tests benchmarks scripts tool_model
-	$(BIN)/ruff format --check integrations tests benchmarks scripts tool_model
+	$(BIN)/ruff check integrations tests benchmarks scripts tool_model docs
+	$(BIN)/ruff format --check integrations tests benchmarks scripts tool_model docs
 	$(BIN)/mypy  # the packages [tool.mypy] in pyproject.toml lists
+
+# The documentation site, strict (a broken link, include or docstring reference fails), into site/
+docs: $(STAMPS)/venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --quiet
 
 setup: $(STAMPS)/venv $(STAMPS)/model
 
