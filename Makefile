@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .stamps
 
-.PHONY: demo test test-fast lint docs setup venv model clean
+.PHONY: demo test test-fast lint docs notebooks setup venv model clean
 
 demo: setup
 	$(BIN)/python scripts/demo.py
@@ -31,6 +31,10 @@ lint: $(STAMPS)/venv
 # The documentation site, strict (a broken link, include or docstring reference fails), into site/
 docs: $(STAMPS)/venv
 	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --quiet
+
+# Re-execute every notebook and store its outputs (real-engine ones take the engine lock)
+notebooks: setup
+	flock /tmp/vllm-engine.lock $(BIN)/python scripts/run_notebooks.py --write notebooks
 
 setup: $(STAMPS)/venv $(STAMPS)/model
 
