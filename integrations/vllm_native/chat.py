@@ -41,7 +41,7 @@ from .formats.tokenizer_mode import tokenizer_mode
 from .guided import guided_constraint
 from .history import HistoryPolicy, history_policy
 from .lora import lora_engine_args, resolve_adapter
-from .render import check_prompt_length, render_request
+from .render import check_prompt_length, checked_tools, render_request
 from .sampling import build_sampling_params, choice_options
 from .stream import StreamAssembler
 from .tool_choice import plan_turn
@@ -276,6 +276,7 @@ class ChatClient:
     def _prepare(self, request: ChatRequest) -> _Turn:
         engine = self.engine
         tokenizer = engine.tokenizer
+        request = replace(request, tools=checked_tools(request.tools))  # constraints need them
         fmt = get_format(
             self._tool_parser_for(request),
             tokenizer=tokenizer,

@@ -3,7 +3,8 @@
 Rendering itself is vLLM's chat-template renderer (sandboxed Jinja, the model's own template);
 this module makes sure what reaches it is well formed and says what to fix when it is not:
 assistant tool-call arguments become dicts (templates expect them), tools are validated
-(function shape, unique names, valid JSON Schema), and the prompt must fit ``max_model_len``.
+(function shape, unique names, valid JSON Schema, wild type names such as ``float`` normalised
+with one warning), and the prompt must fit ``max_model_len``.
 
 Example:
     >>> normalize_messages([{"role": "user", "content": [{"type": "text", "text": "Hi"}]}])
@@ -15,12 +16,14 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+import warnings
 from typing import Any
 
 from .engine import Engine, RenderedPrompt
 from .formats.call_ids import CallIds
 from .history import HistoryPolicy, apply_history_policy
 from .media import IMAGE_PART_TYPES, OTHER_MEDIA_TYPES, image_part
+from .tool_schemas import normalize_type_names
 from .types import ChatRequest, Message, ToolSpec
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
@@ -113,13 +116,27 @@ def _template_tool_call(i: int, call: Any) -> dict[str, Any]:
 
 
 def validate_tools(tools: list[ToolSpec] | None) -> list[ToolSpec] | None:
-    """Checks OpenAI function tools: shape, unique names, a valid JSON Schema for parameters."""
+    """Checked tools: OpenAI function shape, unique names, a valid JSON Schema for parameters.
+
+    Type names used in the wild (``float``, ``int``, ``dict``, ``list``, ``tuple``, ``bool``,
+    ``str``, ``any``, ...) are replaced by JSON Schema's own in the returned copies, with one
+    warning for the whole tool set; a schema that is still invalid raises ``ValueError``.
+
+    >>> import warnings
+    >>> tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "dict"}}}
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     validate_tools([tool])[0]["function"]["parameters"], len(caught)
+    ({'type': 'object'}, 1)
+    """
     if not tools:
         return None
     from jsonschema.exceptions import SchemaError
     from jsonschema.validators import validator_for
 
     seen: set[str] = set()
+    checked: list[ToolSpec] = []
+    renamed: list[str] = []
     for tool in tools:
         function = tool.get("function") if isinstance(tool, dict) else None
         if not isinstance(function, dict) or not isinstance(function.get("name"), str):
@@ -133,17 +150,31 @@ def validate_tools(tools: list[ToolSpec] | None) -> list[ToolSpec] | None:
         seen.add(name)
         params = function.get("parameters")
         if params is None:
+            checked.append(tool)
             continue
         if not isinstance(params, dict):
             raise ValueError(f"tool {name!r}: parameters must be a JSON Schema object")
+        params, changes = normalize_type_names(params)
         try:
             validator_for(params).check_schema(params)
         except SchemaError as exc:
             raise ValueError(f"tool {name!r} has an invalid JSON Schema: {exc.message}") from None
+        if changes:
+            renamed.append(f"{name} ({', '.join(changes)})")
+            tool = {**tool, "function": {**function, "parameters": params}}
+        checked.append(tool)
+    if renamed:
+        warnings.warn(
+            "tool schemas use type names that are not JSON Schema's; normalised: "
+            + "; ".join(renamed),
+            UserWarning,
+            stacklevel=3,
+        )
+        return checked
     return tools
 
 
-_CHECKED_TOOLS: OrderedDict[str, None] = OrderedDict()
+_CHECKED_TOOLS: OrderedDict[str, list[ToolSpec]] = OrderedDict()
 _CHECKED_TOOLS_MAX = 256
 _CHECKED_TOOLS_LOCK = threading.Lock()
 
@@ -152,7 +183,8 @@ def checked_tools(tools: list[ToolSpec] | None) -> list[ToolSpec] | None:
     """:func:`validate_tools`, remembered per tool set: agents send the same tools with every
     request, and checking their JSON Schemas again each time was most of the CPU a request cost
     (0.65 ms of 1.7 ms with two tools). The key is the tools' canonical JSON, so a changed tool
-    is checked again; only tool sets that passed are remembered (the last 256).
+    is checked again; only tool sets that passed are remembered (the last 256), with their
+    normalised copies (wild type names replaced), so the warning about those comes once.
 
     >>> tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
     >>> checked_tools(tools) is tools
@@ -167,13 +199,13 @@ def checked_tools(tools: list[ToolSpec] | None) -> list[ToolSpec] | None:
     with _CHECKED_TOOLS_LOCK:
         if key in _CHECKED_TOOLS:
             _CHECKED_TOOLS.move_to_end(key)
-            return tools
-    validate_tools(tools)
+            return _CHECKED_TOOLS[key]
+    checked = validate_tools(tools) or tools
     with _CHECKED_TOOLS_LOCK:
-        _CHECKED_TOOLS[key] = None
+        _CHECKED_TOOLS[key] = checked
         if len(_CHECKED_TOOLS) > _CHECKED_TOOLS_MAX:
             _CHECKED_TOOLS.popitem(last=False)
-    return tools
+    return checked
 
 
 def render_request(

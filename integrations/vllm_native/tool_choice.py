@@ -4,7 +4,10 @@
   it starts follow the tool's parameter schema.
 * ``none``: no parsing, no call can come out (all text is content).
 * ``required`` / ``any``: a JSON-schema constraint forces ``[{"name", "arguments"}, ...]`` with each
-  tool's parameter schema inside: at most one call per bound tool (one without parallel calls).
+  tool's parameter schema inside (hoisted to the root so its references resolve, see
+  :mod:`vllm_native.tool_schemas`). One tool may be called several times ("weather in Paris and
+  in Rome"); ``parallel_tool_calls=False`` allows one call, otherwise at most
+  :data:`MAX_FORCED_CALLS`.
 * a tool name: the constraint forces exactly that tool's arguments object.
 
 Example:
@@ -24,9 +27,14 @@ from typing import Any
 
 from .formats.base import FormatParser, ToolCallFormat
 from .formats.forced import JsonArrayParser, NamedToolParser
+from .tool_schemas import check_refs, hoist_into
 from .types import ToolChoice, ToolSpec, resolve_tool_choice
 
 EMPTY_OBJECT_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+MAX_FORCED_CALLS = 8
+"""Most calls ``tool_choice="required"`` lets one turn make. The grammar ends the turn when the
+array closes; this bound only stops a small model that keeps repeating a call (measured in
+``benchmarks/forced_calls.py``; ``docs/benchmarks.md``)."""
 COMPACT: dict[str, Any] = {"disable_any_whitespace": True}
 """Forced calls are written as compact JSON: no tokens spent on (or lost to) indentation."""
 
@@ -97,30 +105,36 @@ def plan_turn(
     if choice == "auto":
         constraint = _strict_constraint(tools or [], fmt) if strict else None
         return TurnPlan(fmt.new_parser, frozenset(names), constraint)
+    arguments = tool_parameters(by_name[choice])
+    check_refs(choice, arguments)  # the tool's schema is the root: its own references resolve
     return TurnPlan(
-        lambda: NamedToolParser(choice),
-        frozenset(names),
-        {"json": tool_parameters(by_name[choice]), **COMPACT},
+        lambda: NamedToolParser(choice), frozenset(names), {"json": arguments, **COMPACT}
     )
 
 
 def required_schema(tools: list[ToolSpec], parallel_tool_calls: bool) -> dict[str, Any]:
-    """JSON schema of ``[{"name": ..., "arguments": {...}}, ...]`` over ``tools``."""
+    """JSON schema of ``[{"name": ..., "arguments": {...}}, ...]`` over ``tools``.
+
+    >>> tool = {"function": {"name": "f", "parameters": {"$defs": {"D": {}}, "$ref": "#/$defs/D"}}}
+    >>> schema = required_schema([tool], parallel_tool_calls=True)
+    >>> schema["items"]["anyOf"][0]["properties"]["arguments"], schema["$defs"]["f"]["$ref"]
+    ({'$ref': '#/$defs/f'}, '#/$defs/f/$defs/D')
+    """
+    defs: dict[str, Any] = {}
     items = [
         {
             "type": "object",
             "properties": {
                 "name": {"type": "string", "enum": [tool_name(t)]},
-                "arguments": tool_parameters(t),
+                "arguments": hoist_into(defs, tool_name(t), tool_parameters(t)),
             },
             "required": ["name", "arguments"],
         }
         for t in tools
     ]
-    # At most one call per bound tool: small models otherwise repeat the same call until
-    # max_tokens under a grammar that allows unlimited items.
-    max_items = len(tools) if parallel_tool_calls else 1
-    return {"type": "array", "minItems": 1, "maxItems": max_items, "items": {"anyOf": items}}
+    max_items = MAX_FORCED_CALLS if parallel_tool_calls else 1
+    schema = {"type": "array", "minItems": 1, "maxItems": max_items, "items": {"anyOf": items}}
+    return {**schema, "$defs": defs} if defs else schema
 
 
 def _strict_constraint(tools: list[ToolSpec], fmt: ToolCallFormat) -> dict[str, Any]:
@@ -129,7 +143,9 @@ def _strict_constraint(tools: list[ToolSpec], fmt: ToolCallFormat) -> dict[str, 
         around = fmt.call_structure(tool_name(tool))
         if around is None:
             raise ValueError(f"strict=True is not supported for the {fmt.name!r} tool-call format")
-        structures.append({"begin": around[0], "schema": tool_parameters(tool), "end": around[1]})
+        schema = tool_parameters(tool)
+        check_refs(tool_name(tool), schema)  # each structure's schema is its own root
+        structures.append({"begin": around[0], "schema": schema, "end": around[1]})
     triggers = sorted({_common_prefix([s["begin"] for s in structures])}) or [""]
     tag = {"type": "structural_tag", "structures": structures, "triggers": triggers}
     return {"structural_tag": json.dumps(tag)}
