@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
 import warnings
+from collections import OrderedDict
 from typing import Any
 
 from .engine import Engine, RenderedPrompt

@@ -19,12 +19,14 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Collection
 from typing import Any
 
 from .formats.base import BadCall, CallArgs, CallEnd, CallStart, FormatParser, Piece, Text
 from .formats.call_ids import CallIds, NewId
+from .formats.json_string import JsonStringDecoder
 from .formats.reasoning import ReasoningSplitter
 from .types import (
     ChatEvent,
@@ -44,13 +46,25 @@ new_call_id: NewId = CallIds().new_id
 
 
 class _OpenCall:
-    __slots__ = ("id", "name", "index", "streamed", "args", "error")
+    __slots__ = ("id", "name", "index", "streamed", "args", "error", "decoder", "args_seen")
 
     def __init__(self, call_id: str, name: str, index: int | None) -> None:
         self.id, self.name, self.index = call_id, name, index
         self.streamed = index is not None
         self.args: list[str] = []
         self.error = ""
+        self.decoder: JsonStringDecoder | None = None
+        self.args_seen = False  # a non-blank fragment arrived (decides the decoder)
+
+    def stream_fragment(self, fragment: str) -> str:
+        """The text to stream for ``fragment``: itself, or, when the arguments are a JSON string
+        (double-encoded), its decoded text, so the streamed pieces still concatenate to the
+        final arguments JSON."""
+        if not self.args_seen and fragment.strip():
+            self.args_seen = True
+            if fragment.lstrip().startswith('"'):
+                self.decoder = JsonStringDecoder()
+        return self.decoder.feed(fragment) if self.decoder else fragment
 
 
 class StreamAssembler:
@@ -214,8 +228,9 @@ class StreamAssembler:
             self._text(fragment, events)
             return
         call.args.append(fragment)
-        if call.streamed and fragment:
-            events.append(ToolCallDelta(index=call.index or 0, arguments=fragment))
+        text = call.stream_fragment(fragment) if call.streamed else ""
+        if text:
+            events.append(ToolCallDelta(index=call.index or 0, arguments=text))
 
     def _end_call(self, complete: bool, model_text: str | None = None) -> None:
         call, self.open = self.open, None
@@ -236,6 +251,9 @@ class StreamAssembler:
         except ValueError as exc:
             self._invalid(call.name, raw, f"arguments are not valid JSON: {exc}", call.id, index)
             return
+        if isinstance(args, str) and call.decoder is not None:  # double-encoded
+            with contextlib.suppress(ValueError):
+                args = json.loads(args)
         if not isinstance(args, dict):
             self._invalid(
                 call.name,

@@ -41,7 +41,13 @@ MESSAGES = [
     PYTHON_TAG + 'brave_search.call(query="x")',
     "{not json at all",
     "<|python",
+    'Let me check. {"name": "f", "parameters": {"a": 1}}',
+    'Sure: {"name": "nobody", "parameters": {"x": {"name": "f", "parameters": {}}}} ok',
+    'I will use {city} and {"name": "f", "arguments": {}} then.',
+    "Okay <|python_tag|>" + '{"name": "g", "parameters": {}}',
+    'Text {"name": "f", "parameters": {"t": "}"}}; {"name": "g", "parameters": {}} end',
 ]
+BOUND = Llama3JsonFormat(["f", "g"])
 
 
 def test_a_call() -> None:
@@ -70,9 +76,24 @@ def test_text_after_the_calls_is_content() -> None:
     assert pieces == [CallStart("f"), CallArgs("{}"), CallEnd(), Text("All done.")]
 
 
-def test_a_message_not_starting_with_a_call_is_text() -> None:
-    text = 'Let me call {"name": "f", "parameters": {}}'
-    assert merge_pieces(feed_all(FMT, text)) == [Text(text)]
+def test_a_call_after_leading_text_is_a_call_when_it_names_a_bound_tool() -> None:
+    """vLLM's non-streaming llama3_json parser finds calls anywhere in the output."""
+    text = 'Let me call {"name": "f", "parameters": {"a": 1}} now.'
+    assert merge_pieces(feed_all(Llama3JsonFormat(["f"]), text)) == [
+        Text("Let me call "),
+        CallStart("f"),
+        CallArgs('{"a": 1}'),
+        CallEnd(),
+        Text("now."),  # separators after a call are not content
+    ]
+    assert merge_pieces(feed_all(Llama3JsonFormat(["g"]), text)) == [Text(text)]
+
+
+def test_json_in_prose_that_is_not_a_call_is_content_whole() -> None:
+    text = 'Data: {"name": "x", "parameters": {"inner": {"name": "f", "parameters": {}}}}.'
+    assert merge_pieces(feed_all(BOUND, text)) == [Text(text)]
+    text = 'Shape: {"parameters": {}, "name": "f"} (not the usual header)'
+    assert merge_pieces(feed_all(BOUND, text)) == [Text(text)]
 
 
 def test_a_json_answer_is_text() -> None:
@@ -90,9 +111,10 @@ def test_garbage_after_the_python_tag_is_a_bad_call() -> None:
 
 
 def test_text_is_not_held_back() -> None:
-    parser = FMT.new_parser()
+    parser = BOUND.new_parser()
     assert parser.feed("Hello") == [Text("Hello")]
-    assert parser.feed(" {") == [Text(" {")]
+    assert parser.feed(" {") == [Text(" ")]  # "{" may still start a call
+    assert parser.feed("x} and") == [Text("{x}"), Text(" and")]
 
 
 def test_a_call_is_streamed_before_it_ends() -> None:
@@ -109,20 +131,23 @@ def test_call_structure_matches_render_call() -> None:
     assert begin + '{"a": 1}' + end == FMT.render_call("f", {"a": 1})
 
 
+@pytest.mark.parametrize("fmt", [FMT, BOUND], ids=["any-name", "bound"])
 @pytest.mark.parametrize("text", MESSAGES)
-def test_one_character_deltas_give_the_same_pieces(text: str) -> None:
-    assert_split_invariant(FMT, text, [1])
+def test_one_character_deltas_give_the_same_pieces(text: str, fmt: Llama3JsonFormat) -> None:
+    assert_split_invariant(fmt, text, [1])
 
 
-@given(st.sampled_from(MESSAGES), chunk_sizes)
-def test_random_splits_give_the_same_pieces(text: str, sizes: list[int]) -> None:
-    assert_split_invariant(FMT, text, sizes)
+@given(st.sampled_from(MESSAGES), chunk_sizes, st.sampled_from([FMT, BOUND]))
+def test_random_splits_give_the_same_pieces(
+    text: str, sizes: list[int], fmt: Llama3JsonFormat
+) -> None:
+    assert_split_invariant(fmt, text, sizes)
 
 
 @pytest.mark.parametrize("text", MESSAGES)
 def test_every_prefix_parses(text: str) -> None:
     for n in range(len(text) + 1):
-        assert_split_invariant(FMT, text[:n], [1])
+        assert_split_invariant(BOUND, text[:n], [1])
 
 
 @pytest.mark.parametrize(
@@ -149,3 +174,24 @@ def test_generated_calls_round_trip(
     pieces = assert_split_invariant(FMT, text, sizes)
     assert_calls_round_trip(pieces, calls)
     assert text_of(pieces) == after
+
+
+@settings(max_examples=60)
+@given(
+    before=st.from_regex(r"[A-Za-zé][A-Za-zé ,.!:]{0,20} ", fullmatch=True),
+    name=tool_names,
+    arguments=json_arguments([PYTHON_TAG, ";", "{", "}"]),
+    bound=st.booleans(),
+    sizes=chunk_sizes,
+)
+def test_generated_calls_after_text(
+    before: str, name: str, arguments: dict, bound: bool, sizes: list[int]
+) -> None:
+    fmt = Llama3JsonFormat([name] if bound else [name + "_other"])
+    call = FMT.render_call(name, arguments)
+    pieces = assert_split_invariant(fmt, before + call, sizes)
+    if bound:
+        assert_calls_round_trip(pieces, [(name, arguments)])
+        assert text_of(pieces) == before
+    else:
+        assert pieces == [Text(before + call)]

@@ -44,6 +44,8 @@ MESSAGES = [
     '[TOOL_CALLS] [{"name": "f", "arguments": {}}, oops] later[TOOL_CALLS]g[ARGS]{}',
     "[TOOL_CALLS] []",
     "no calls at all [TOOL_",
+    '[TOOL_CALLS] Sure! [{"name": "f", "arguments": {"a": 1}}] ok',
+    '[TOOL_CALLS]```json\n[ {"name": "f", "arguments": {}}, {"name": "g", "arguments": {}}]\n```',
 ]
 
 
@@ -89,6 +91,21 @@ def test_text_after_a_call_is_content() -> None:
 def test_text_without_arguments_after_the_marker_is_a_bad_call() -> None:
     [bad] = feed_all(FMT, "[TOOL_CALLS]Sorry, I cannot.")
     assert isinstance(bad, BadCall) and bad.raw == "Sorry, I cannot."
+
+
+def test_junk_before_a_pre_v11_array_does_not_lose_the_calls() -> None:
+    """vLLM falls back to the first ``[{...}]`` after the marker; the junk stays content here."""
+    text = '[TOOL_CALLS]```json\n[{"name": "f", "arguments": {"a": 1}}, {"name": "g", "arguments": {}}]\n```'
+    assert merge_pieces(feed_all(FMT, text)) == [
+        Text("```json\n"),
+        CallStart("f"),
+        CallArgs('{"a": 1}'),
+        CallEnd(),
+        CallStart("g"),
+        CallArgs("{}"),
+        CallEnd(),
+        Text("\n```"),
+    ]
 
 
 def test_garbage_in_the_array_is_a_bad_call() -> None:
@@ -161,3 +178,18 @@ def test_generated_pre_v11_arrays_round_trip(
     pieces = assert_split_invariant(FMT, f"{TOOL_CALLS} {array}", sizes)
     assert_calls_round_trip(pieces, calls)
     assert text_of(pieces) == ""
+
+
+@settings(max_examples=60)
+@given(
+    calls=st.lists(st.tuples(tool_names, json_arguments(_TRICKY)), min_size=1, max_size=3),
+    junk=st.from_regex(r"[A-Za-z`!:. \n]{0,12}[A-Za-z`!:.]", fullmatch=True),
+    sizes=chunk_sizes,
+)
+def test_generated_pre_v11_arrays_after_junk_round_trip(
+    calls: list[tuple[str, dict]], junk: str, sizes: list[int]
+) -> None:
+    array = json.dumps([{"name": n, "arguments": a} for n, a in calls], ensure_ascii=False)
+    pieces = assert_split_invariant(FMT, f"{TOOL_CALLS}{junk} {array}", sizes)
+    assert_calls_round_trip(pieces, calls)
+    assert text_of(pieces) == junk + " "

@@ -58,7 +58,8 @@ def get_format(
     :class:`~vllm_native.formats.vllm_adapter.VllmParserFormat` (which needs the model's
     tokenizer and the turn's tools)."""
     if name in _FORMATS:
-        return _FORMATS[name]()
+        fmt = _FORMATS[name]()
+        return fmt.for_tools([t["function"]["name"] for t in tools]) if tools else fmt
     from .vllm_adapter import VllmParserFormat, vllm_parser_names
 
     if name not in vllm_parser_names():

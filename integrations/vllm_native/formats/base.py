@@ -20,6 +20,7 @@ Example (with the Hermes format):
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -118,6 +119,11 @@ class ToolCallFormat(ABC):
     @abstractmethod
     def new_parser(self) -> FormatParser:
         """A fresh parser for one response."""
+
+    def for_tools(self, tool_names: Collection[str]) -> ToolCallFormat:
+        """This format for a turn with these bound tools (formats whose parsing depends on
+        the names return a new one; most return themselves)."""
+        return self
 
     def call_structure(self, name: str) -> tuple[str, str] | None:
         """``(begin, end)`` text around one call's arguments JSON for ``name``, for structured

@@ -6,7 +6,11 @@
   marker repeated for each parallel call. v11 may put ``[CALL_ID]id`` before ``[ARGS]``; a ``{``
   right after the name is accepted in place of ``[ARGS]`` (as vLLM does).
 
-Text before the marker, and after a call, is content.
+Text before the marker, and after a call, is content. Text between the marker and a pre-v11
+array (``[TOOL_CALLS] Sure! [{...}]``, a code fence) does not lose the calls: vLLM's parser
+falls back to the first ``[{...}]`` in what follows the marker when it does not start with JSON
+(``tool_call_regex`` in ``_legacy_extract_tool_calls``, ``vllm/parser/mistral.py``); here that
+text stays content (nothing is dropped) and the array's calls are calls.
 
 Example:
     >>> p = MistralFormat().new_parser()
@@ -93,7 +97,13 @@ class MistralParser(JsonCallsParser):
             return
         pos, marker = match.start(), match.group()
         self.name = self.held[:pos].strip()
-        if marker == TOOL_CALLS:
+        before = self.held[:pos].rstrip()
+        if marker == "{" and before.endswith("["):  # junk, then a pre-v11 array
+            if before[:-1].strip():
+                out.append(Text(before[:-1]))
+            self.in_array = True
+            self._enter_object(self.held[pos:])
+        elif marker == TOOL_CALLS:
             out.append(BadCall(self.name, "tool call has no arguments", name=self.name or None))
             self.held = self.held[pos:]
             self.state = "text"
