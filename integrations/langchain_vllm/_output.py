@@ -67,6 +67,8 @@ def response_metadata(message: ChatMessage, *, v1: bool) -> dict[str, Any]:
         "model_name": message.model_name,
         "model_provider": MODEL_PROVIDER,
     }
+    if message.reasoning_only:  # thought, then nothing: say so rather than look like success
+        meta["reasoning_only"] = True
     if v1:
         meta["output_version"] = "v1"
     return meta

@@ -32,12 +32,15 @@ from .messages import assistant_message, from_core_message
 def finish_info(message: core.ChatMessage) -> dict[str, Any]:
     """``additional_kwargs`` of a final response: finish reason and token counts."""
     usage = message.usage
-    return {
+    info: dict[str, Any] = {
         "finish_reason": message.finish_reason,
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "total_tokens": usage.total_tokens,
     }
+    if message.reasoning_only:  # thought, then nothing: say so rather than look like success
+        info["reasoning_only"] = True
+    return info
 
 
 def _raw(message: core.ChatMessage) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from .engine import Engine, EngineDelta, EngineError, RenderedPrompt, get_engine
 from .formats import available_formats, get_format, is_known_format
 from .formats.call_ids import family_call_ids
 from .formats.detect import REASONING_MARKERS, Detection, detect_family, read_model_config
-from .formats.reasoning import ReasoningSplitter
+from .formats.reasoning import ReasoningSplitter, reasoning_end_markers
 from .formats.tokenizer_mode import tokenizer_mode
 from .guided import guided_constraint
 from .history import HistoryPolicy, history_policy
@@ -123,6 +123,9 @@ class ChatClient:
     adapter name or a hub id): it turns LoRA serving on in the engine arguments
     (``vllm_native.lora.lora_engine_args``) without making the adapter part of the engine's
     configuration, so clients with different adapters on one base share one engine.
+    ``tool_calls_in_reasoning``: a ``<tool_call>`` written while thinking ends the thought and is
+    a call, as vLLM's ``qwen3`` reasoning parser has it (``None``: where vLLM does it; ``False``:
+    never, the call text stays reasoning).
     """
 
     def __init__(
@@ -134,6 +137,7 @@ class ChatClient:
         tool_parser: str | None = None,
         reasoning_parser: str | None = None,
         lora: str | None = None,
+        tool_calls_in_reasoning: bool | None = None,
     ) -> None:
         if engine is not None and (model is not None or engine_args):
             raise ValueError("pass either engine= or model=/engine_args=, not both")
@@ -154,6 +158,7 @@ class ChatClient:
         self._detected: Detection | None = None
         self._history: HistoryPolicy | None = None  # the family's, found with the detection
         self._warned_undetected = False
+        self.tool_calls_in_reasoning = tool_calls_in_reasoning
 
     # -- engine -------------------------------------------------------------------------------
     @property
@@ -297,7 +302,9 @@ class ChatClient:
             guided=guided_constraint(request.structured_outputs),
         )
         prompt = render_request(engine, request, call_ids, history)
-        reasoning = self._reasoning(prompt)
+        reasoning = self._reasoning(
+            prompt, fmt.special_markers if plan.new_parser == fmt.new_parser else ()
+        )
         markers = set(fmt.special_markers) | (
             {reasoning.start, reasoning.end} if reasoning else set()
         )
@@ -351,7 +358,9 @@ class ChatClient:
             )
         return "hermes"
 
-    def _reasoning(self, prompt: RenderedPrompt) -> ReasoningSplitter | None:
+    def _reasoning(
+        self, prompt: RenderedPrompt, call_markers: tuple[str, ...] = ()
+    ) -> ReasoningSplitter | None:
         name = self.reasoning_parser
         if name == "none":
             return None
@@ -364,7 +373,8 @@ class ChatClient:
         opened = setting == "starts_in_reasoning" or (prompt.text or "").rstrip().endswith(
             start.rstrip()
         )
-        return ReasoningSplitter(start, end, starts_in_reasoning=opened)
+        ends_at = reasoning_end_markers(name, call_markers, self.tool_calls_in_reasoning)
+        return ReasoningSplitter(start, end, starts_in_reasoning=opened, ends_at=ends_at)
 
     def _adapter(self, request: ChatRequest) -> str | None:
         return resolve_adapter(request.lora) if request.lora is not None else self.lora

@@ -147,6 +147,8 @@ class StreamAssembler:
             finish_reason=reason,
             usage=usage,
             model_name=self.model_name,
+            reasoning_only=bool(self.reasoning_text)
+            and not (self.content or self.calls or self.invalid),
         )
         events.append(Finish(reason, usage, message))
         return events

@@ -384,6 +384,9 @@ class ChatMessage:
     usage: Usage = field(default_factory=Usage)
     model_name: str = ""
     logprobs: tuple[TokenLogprob, ...] | None = None
+    reasoning_only: bool = False
+    """The turn ended after thinking with neither content nor a tool call (the model stopped, or
+    ``max_tokens`` cut it, inside its thought): not an empty success."""
 
 
 @dataclass(frozen=True)

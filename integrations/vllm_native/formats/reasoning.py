@@ -9,6 +9,10 @@ The rules follow vLLM's ``deepseek_r1`` and ``qwen3`` reasoning parsers:
   with ``<think>``; otherwise all of it is visible text.
 - Reasoning ends at the first ``</think>``. Without one, everything after the start is reasoning,
   also at the end of the stream (a truncated or unbalanced thought stays reasoning, as in vLLM).
+- ``ends_at`` markers (``("<tool_call>",)`` for Qwen3 / Qwen3.5) end reasoning too, as in vLLM's
+  ``qwen3`` parser (``vllm/parser/qwen3.py``: the ``(REASONING, "TOOL_START")`` transition, "tool
+  call directly from reasoning (implicit end)"): the marker and what follows are visible text, so
+  a call written inside ``<think>`` or before any ``</think>`` is parsed as a call.
 - Whitespace right after ``</think>`` (the template's ``\\n\\n``) is dropped, and so is any later
   stray ``</think>`` in visible text (vLLM's qwen3 parser does the same). A ``<think>`` inside
   visible text is just text.
@@ -26,6 +30,30 @@ from __future__ import annotations
 
 from .base import StateMachine, partial_marker_suffix
 
+CALL_MARKERS_ENDING_REASONING = ("<tool_call>",)
+"""Call markers that end reasoning in vLLM's ``qwen3`` reasoning parser (and the parsers built
+on it: Qwen3 / Qwen3.5 / Qwen3-Coder, MiMo, Seed-OSS, ...); ``deepseek_r1`` has no such rule."""
+_PARSERS_ENDING_AT_CALLS = ("qwen3", "mimo", "seed_oss", "step3p5", "nemotron_v3", "minicpmv")
+
+
+def reasoning_end_markers(
+    reasoning_parser: str | None, format_markers: tuple[str, ...], enabled: bool | None = None
+) -> tuple[str, ...]:
+    """The ``ends_at`` markers of a turn: the format's call markers that end reasoning where vLLM
+    does it (``reasoning_parser`` left to detection, or one of the Qwen3-style parsers);
+    ``enabled=False`` turns it off, ``True`` on for any reasoning parser.
+
+    >>> reasoning_end_markers(None, ("<tool_call>", "</tool_call>"))
+    ('<tool_call>',)
+    >>> reasoning_end_markers("deepseek_r1", ("<tool_call>", "</tool_call>"))
+    ()
+    """
+    if enabled is None:
+        enabled = reasoning_parser is None or reasoning_parser.lower() in _PARSERS_ENDING_AT_CALLS
+    if not enabled:
+        return ()
+    return tuple(m for m in CALL_MARKERS_ENDING_REASONING if m in format_markers)
+
 
 class ReasoningSplitter(StateMachine):
     """Feed raw text deltas, get ``(is_reasoning, text)`` parts; call ``close()`` once at the end.
@@ -36,9 +64,15 @@ class ReasoningSplitter(StateMachine):
     """
 
     def __init__(
-        self, start: str = "<think>", end: str = "</think>", starts_in_reasoning: bool = False
+        self,
+        start: str = "<think>",
+        end: str = "</think>",
+        starts_in_reasoning: bool = False,
+        ends_at: tuple[str, ...] = (),
     ) -> None:
         self.start, self.end = start, end
+        self.ends_at = ends_at
+        self.implicit_end = False  # reasoning ended at an ``ends_at`` marker, not at ``end``
         self.state = "reasoning" if starts_in_reasoning else "opening"
         self.held = ""  # text not yet decided
         self.leading = ""  # whitespace before a possible opening marker
@@ -76,12 +110,20 @@ class ReasoningSplitter(StateMachine):
 
     def _step_reasoning(self, out: list[tuple[bool, str]]) -> None:
         end = self.held.find(self.end)
+        implicit = [p for p in (self.held.find(m) for m in self.ends_at) if p >= 0]
+        if implicit and (end < 0 or min(implicit) < end):
+            pos = min(implicit)  # the marker stays: it starts visible text (a tool call)
+            out.append((True, self.held[:pos].replace(self.start, "")))
+            self.held = self.held[pos:]
+            self.state, self.implicit_end = "content", True
+            return
         if end >= 0:
             out.append((True, self.held[:end].replace(self.start, "")))
             self.held = self.held[end + len(self.end) :]
             self.state, self.drop_space = "content", True
             return
-        cut = len(self.held) - partial_marker_suffix(self.held, (self.start, self.end))
+        markers = (self.start, self.end, *self.ends_at)
+        cut = len(self.held) - partial_marker_suffix(self.held, markers)
         out.append((True, self.held[:cut].replace(self.start, "")))
         self.held = self.held[cut:]
 
