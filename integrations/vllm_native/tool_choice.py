@@ -72,7 +72,7 @@ def plan_turn(
     ``guided`` is a regex/choice/grammar constraint (see ``guided.py``), treated like
     ``response_format``: the whole reply follows it, so no tool call can be forced."""
     names = [tool_name(t) for t in tools or []]
-    choice = resolve_tool_choice(tool_choice, names)
+    choice = resolve_tool_choice(tool_choice, names, parallel_tool_calls=parallel_tool_calls)
     structured = _response_format_constraint(response_format)
     if guided is not None:
         if structured is not None:

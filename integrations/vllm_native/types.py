@@ -13,7 +13,9 @@ Example:
     'auto'
     >>> resolve_tool_choice("any", ["get_weather", "add"])
     'required'
-    >>> resolve_tool_choice("required", ["get_weather"])  # one tool: that tool, by name
+    >>> resolve_tool_choice("required", ["get_weather"])  # may call it several times
+    'required'
+    >>> resolve_tool_choice("required", ["get_weather"], parallel_tool_calls=False)
     'get_weather'
     >>> resolve_tool_choice("multiply", ["add"])
     Traceback (most recent call last):
@@ -61,12 +63,16 @@ _CHOICE_HELP = (
 )
 
 
-def resolve_tool_choice(tool_choice: Any, tool_names: Sequence[str]) -> str:
+def resolve_tool_choice(
+    tool_choice: Any, tool_names: Sequence[str], *, parallel_tool_calls: bool = True
+) -> str:
     """``"auto"``, ``"none"``, ``"required"`` or the name of one of ``tool_names``.
 
     ``None`` is ``"auto"``; ``"any"`` and ``True`` are ``"required"``; the OpenAI dict names a
-    tool. ``"required"`` with exactly one bound tool becomes that tool's name, so vLLM enforces
-    exactly its parameter schema. Raises ``ValueError`` for anything else, for a forced choice
+    tool. ``"required"`` with exactly one bound tool and ``parallel_tool_calls=False`` becomes
+    that tool's name, so vLLM enforces exactly its parameter schema; with parallel calls it stays
+    ``"required"``: one tool may be called several times ("weather in Paris and in Rome",
+    BFCL's parallel category). Raises ``ValueError`` for anything else, for a forced choice
     without tools and for a name that is not bound.
     """
     choice: Any
@@ -88,7 +94,7 @@ def resolve_tool_choice(tool_choice: Any, tool_names: Sequence[str]) -> str:
     if not names:
         raise ValueError(f"tool_choice={tool_choice!r} needs at least one bound tool")
     if choice == "required":
-        return names[0] if len(names) == 1 else choice
+        return names[0] if len(names) == 1 and not parallel_tool_calls else choice
     if choice not in names:
         raise ValueError(
             f"tool_choice names {choice!r}, which is not among the bound tools {names}"

@@ -337,14 +337,24 @@ def test_one_rule_per_option_with_one_message():
     assert ChatClient(engine=ScriptedEngine([]), reasoning_parser="Off").reasoning_parser == "none"
 
 
-def test_required_with_a_single_tool_forces_that_tool_by_name():
-    engine = ScriptedEngine(['{"a": 1}'])
+def test_required_with_a_single_tool_and_no_parallel_calls_forces_that_tool_by_name():
+    engine = ScriptedEngine(
+        [
+            '{"a": 1}',
+            '[{"name": "add", "arguments": {"a": 1}}, {"name": "add", "arguments": {"a": 2}}]',
+        ]
+    )
     client = ChatClient(engine=engine, tool_parser="hermes")
-    message = client.chat(ChatRequest(USER, tools=[ADD], tool_choice="required"))
+    request = ChatRequest(USER, tools=[ADD], tool_choice="required", parallel_tool_calls=False)
+    message = client.chat(request)
     assert [(c.name, c.arguments) for c in message.tool_calls] == [("add", {"a": 1})]
     assert (
         engine.requests[0].sampling_params.structured_outputs.json == ADD["function"]["parameters"]
     )
+    # with parallel calls the one tool may be called several times
+    message = client.chat(ChatRequest(USER, tools=[ADD], tool_choice="required"))
+    assert [c.arguments for c in message.tool_calls] == [{"a": 1}, {"a": 2}]
+    assert engine.requests[1].sampling_params.structured_outputs.json["type"] == "array"
 
 
 def test_prompt_longer_than_context_says_the_lengths():

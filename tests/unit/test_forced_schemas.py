@@ -195,10 +195,15 @@ def test_parallel_tool_calls_false_admits_one_call_and_the_default_bound_is_docu
     weather = llama_index_tool()
     one = {"locations": [{"city": "Paris"}]}
     single = CompiledConstraint(
-        constraint([weather], "required", parallel_tool_calls=False), "xgrammar"
+        constraint([weather, NO_PARAMS], "required", parallel_tool_calls=False), "xgrammar"
     )
     assert single.accepts(calls(("get_weather", one)))
-    assert not single.accepts(calls(("get_weather", one), ("get_weather", one)))
+    assert not single.accepts(calls(("get_weather", one), ("get_time", {})))
+    # one bound tool and one call: that tool's own arguments, by name
+    named = CompiledConstraint(
+        constraint([weather], "required", parallel_tool_calls=False), "xgrammar"
+    )
+    assert named.accepts(compact(one)) and not named.accepts(calls(("get_weather", one)))
     bounded = CompiledConstraint(constraint([weather], "required"), "xgrammar")
     assert bounded.accepts(calls(*[("get_weather", one)] * MAX_FORCED_CALLS))
     assert not bounded.accepts(calls(*[("get_weather", one)] * (MAX_FORCED_CALLS + 1)))
