@@ -292,6 +292,7 @@ class ChatClient:
         self.detection()
         assert self._history is not None
         history = self._history.choosing(request.history_reasoning)
+        prompt = render_request(engine, request, call_ids, history)
         plan = plan_turn(
             request.tools,
             request.tool_choice,
@@ -300,8 +301,8 @@ class ChatClient:
             strict=request.strict,
             response_format=request.response_format,
             guided=guided_constraint(request.structured_outputs),
+            think_first=self._thinks_first(prompt),
         )
-        prompt = render_request(engine, request, call_ids, history)
         reasoning = self._reasoning(
             prompt, fmt.special_markers if plan.new_parser == fmt.new_parser else ()
         )
@@ -357,6 +358,14 @@ class ChatClient:
                 stacklevel=4,
             )
         return "hermes"
+
+    def _thinks_first(self, prompt: RenderedPrompt) -> bool:
+        """The model reasons before answering: reasoning is on and the prompt has not already
+        closed the thought (``enable_thinking=False`` renders ``<think></think>``)."""
+        splitter = self._reasoning(prompt)
+        if splitter is None or splitter.end != "</think>":
+            return False
+        return not (prompt.text or "").rstrip().endswith("</think>")
 
     def _reasoning(
         self, prompt: RenderedPrompt, call_markers: tuple[str, ...] = ()

@@ -10,6 +10,12 @@
   :data:`MAX_FORCED_CALLS`.
 * a tool name: the constraint forces exactly that tool's arguments object.
 
+Where the model reasons first (``think_first``: a ``<think>`` family whose prompt has not closed
+the thought), a forced call would otherwise start at the first token and suppress the thinking:
+the constraint is then a vLLM structural tag, free text up to ``</think>`` and the forced JSON
+after it (:func:`after_thinking`). A model that never closes its thought makes no call, and the
+finish reason says so (``stop``/``length``, never a tool finish).
+
 Example:
     >>> from vllm_native.formats import get_format
     >>> tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
@@ -67,6 +73,7 @@ def plan_turn(
     strict: bool = False,
     response_format: dict[str, Any] | None = None,
     guided: dict[str, Any] | None = None,
+    think_first: bool = False,
 ) -> TurnPlan:
     """Decide parser and constraint for one turn; raises ``ValueError`` for impossible requests.
     ``guided`` is a regex/choice/grammar constraint (see ``guided.py``), treated like
@@ -96,20 +103,40 @@ def plan_turn(
             )
         return TurnPlan(None, frozenset(names), structured)
     by_name = {tool_name(t): t for t in tools or []}
+    forced = after_thinking if think_first else _compact_json
     if choice == "required":
         return TurnPlan(
             JsonArrayParser,
             frozenset(names),
-            {"json": required_schema(tools or [], parallel_tool_calls), **COMPACT},
+            forced(required_schema(tools or [], parallel_tool_calls)),
         )
     if choice == "auto":
         constraint = _strict_constraint(tools or [], fmt) if strict else None
         return TurnPlan(fmt.new_parser, frozenset(names), constraint)
     arguments = tool_parameters(by_name[choice])
     check_refs(choice, arguments)  # the tool's schema is the root: its own references resolve
-    return TurnPlan(
-        lambda: NamedToolParser(choice), frozenset(names), {"json": arguments, **COMPACT}
-    )
+    return TurnPlan(lambda: NamedToolParser(choice), frozenset(names), forced(arguments))
+
+
+def _compact_json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"json": schema, **COMPACT}
+
+
+def after_thinking(schema: dict[str, Any], end: str = "</think>") -> dict[str, Any]:
+    """A structural tag: any text up to ``end`` (the thought), then JSON following ``schema``.
+
+    >>> tag = json.loads(after_thinking({"type": "object"})["structural_tag"])
+    >>> [e["type"] for e in tag["format"]["elements"]]
+    ['tag', 'const_string', 'json_schema']
+    """
+    thought = {"type": "tag", "begin": "", "content": {"type": "any_text"}, "end": end}
+    elements = [
+        thought,
+        {"type": "const_string", "value": "\n\n"},  # what the templates put after the thought
+        {"type": "json_schema", "json_schema": schema},
+    ]
+    tag = {"type": "structural_tag", "format": {"type": "sequence", "elements": elements}}
+    return {"structural_tag": json.dumps(tag)}
 
 
 def required_schema(tools: list[ToolSpec], parallel_tool_calls: bool) -> dict[str, Any]:

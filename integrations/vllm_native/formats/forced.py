@@ -50,8 +50,9 @@ class NamedToolParser(FormatParser):
 
     def close(self) -> list[Piece]:
         out: list[Piece] = []
-        if not self.started:
-            out.append(CallStart(self.name))
+        if not self.started:  # nothing after the thought (think-first): no call at all
+            self.ended = True
+            return out
         if not self.ended:
             out.append(CallEnd(complete=self.scanner.done_possible))
         self.ended = True
