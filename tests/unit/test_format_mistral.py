@@ -192,4 +192,4 @@ def test_generated_pre_v11_arrays_after_junk_round_trip(
     array = json.dumps([{"name": n, "arguments": a} for n, a in calls], ensure_ascii=False)
     pieces = assert_split_invariant(FMT, f"{TOOL_CALLS}{junk} {array}", sizes)
     assert_calls_round_trip(pieces, calls)
-    assert text_of(pieces) == junk + " "
+    assert text_of(pieces) == junk.lstrip() + " "  # whitespace after the marker is not kept
