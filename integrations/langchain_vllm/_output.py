@@ -48,6 +48,7 @@ from vllm_native.types import (
     TextDelta,
     ToolCallDelta,
     Usage,
+    logprobs_to_openai,
 )
 
 from ._settings import MODEL_PROVIDER
@@ -89,13 +90,16 @@ def to_ai_message(message: ChatMessage, *, v1: bool) -> AIMessage:
             {"type": "tool_call", "id": c.id, "name": c.name, "args": c.arguments}
             for c in message.tool_calls
         )
+    meta = response_metadata(message, v1=v1)
+    if message.logprobs is not None:  # as ChatOpenAI: OpenAI's {"content": [...]}
+        meta["logprobs"] = logprobs_to_openai(message.logprobs)
     return AIMessage(
         content=content,
         additional_kwargs=_reasoning_kwargs(message.reasoning),
         tool_calls=[tool_call(name=c.name, args=c.arguments, id=c.id) for c in message.tool_calls],
         invalid_tool_calls=_invalid_tool_calls(message),
         usage_metadata=usage_metadata(message.usage),
-        response_metadata=response_metadata(message, v1=v1),
+        response_metadata=meta,
     )
 
 
@@ -119,8 +123,17 @@ class ChunkBuilder:
             return []
         return [self._chunk(event)]
 
-    def _chunk(self, event: TextDelta | ReasoningDelta | ToolCallDelta) -> AIMessageChunk:
+    def _chunk(
+        self, event: TextDelta | ReasoningDelta | ToolCallDelta | LogprobsDelta
+    ) -> AIMessageChunk:
         block: dict[str, Any]
+        if isinstance(event, LogprobsDelta):
+            # Its own chunk, as ChatOpenAI's: merging chunks concatenates the "content" lists,
+            # so a merged stream has the same logprobs as invoke (the last chunk adds none).
+            meta: dict[str, Any] = {"logprobs": logprobs_to_openai(event.tokens)}
+            if self.v1:
+                meta["output_version"] = "v1"
+            return AIMessageChunk(content=[] if self.v1 else "", response_metadata=meta)
         if isinstance(event, TextDelta):
             block = {"type": "text", "text": event.text}
             return self._make("text", block, event.text)

@@ -19,7 +19,7 @@ from pydantic import PrivateAttr, model_validator
 from typing_extensions import Self
 
 from vllm_native.chat import ChatClient
-from vllm_native.types import ChatMessage, Finish, TextDelta
+from vllm_native.types import ChatMessage, Finish, LogprobsDelta, TextDelta, logprobs_to_openai
 
 from ._settings import CALL_SAMPLING_OPTIONS, VllmSettings
 
@@ -142,16 +142,25 @@ class VLLM(VllmSettings, BaseLLM):
                 yield chunk
 
 
-def _chunk(event: TextDelta | Finish) -> GenerationChunk:
+def _chunk(event: TextDelta | LogprobsDelta | Finish) -> GenerationChunk:
     if isinstance(event, TextDelta):
         return GenerationChunk(text=event.text)
-    return GenerationChunk(text="", generation_info=_generation_info(event.message))
+    if isinstance(event, LogprobsDelta):  # merged chunks concatenate the "content" lists
+        return GenerationChunk(
+            text="", generation_info={"logprobs": logprobs_to_openai(event.tokens)}
+        )
+    return GenerationChunk(text="", generation_info=_generation_info(event.message, last=True))
 
 
-def _generation_info(message: ChatMessage) -> dict[str, Any]:
-    return {
+def _generation_info(message: ChatMessage, *, last: bool = False) -> dict[str, Any]:
+    """Finish reason and token counts; ``logprobs`` (OpenAI's chat shape) unless this is the
+    last chunk of a stream, whose earlier chunks carried them."""
+    info: dict[str, Any] = {
         "finish_reason": message.finish_reason,
         "model_name": message.model_name,
         "prompt_tokens": message.usage.prompt_tokens,
         "completion_tokens": message.usage.completion_tokens,
     }
+    if message.logprobs is not None and not last:
+        info["logprobs"] = logprobs_to_openai(message.logprobs)
+    return info

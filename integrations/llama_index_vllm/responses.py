@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llama_index.core.base.llms.types import ChatResponse, CompletionResponse
+from llama_index.core.base.llms.types import ChatResponse, CompletionResponse, LogProb
 
 from vllm_native import types as core
 
@@ -57,6 +57,20 @@ def _raw(message: core.ChatMessage) -> dict[str, Any]:
     }
 
 
+def logprobs(tokens: tuple[core.TokenLogprob, ...] | None) -> list[list[LogProb]] | None:
+    """LlamaIndex ``logprobs``: per generated token, its ``top_logprobs`` (as the OpenAI LLM
+    gives them), or the token itself when no top tokens were asked for."""
+    if tokens is None:
+        return None
+    return [
+        [
+            LogProb(token=x.token, logprob=x.logprob, bytes=list(x.bytes or ()))
+            for x in (t.top_logprobs or (t,))
+        ]
+        for t in tokens
+    ]
+
+
 def chat_response(message: core.ChatMessage, delta: str | None = None) -> ChatResponse:
     """The final ``ChatResponse`` of a turn."""
     return ChatResponse(
@@ -64,6 +78,7 @@ def chat_response(message: core.ChatMessage, delta: str | None = None) -> ChatRe
         delta=delta,
         raw=_raw(message),
         additional_kwargs=finish_info(message),
+        logprobs=logprobs(message.logprobs),
     )
 
 
@@ -74,6 +89,7 @@ def completion_response(message: core.ChatMessage, delta: str | None = None) -> 
         delta=delta,
         raw=_raw(message),
         additional_kwargs=finish_info(message),
+        logprobs=logprobs(message.logprobs),
     )
 
 
@@ -91,7 +107,10 @@ class ChatStream:
             return chat_response(event.message, delta="")
         kwargs: dict[str, Any] = {}
         delta = ""
-        if isinstance(event, core.TextDelta):
+        tokens = None
+        if isinstance(event, core.LogprobsDelta):  # the tokens' logprobs, nothing else new
+            tokens = logprobs(event.tokens)
+        elif isinstance(event, core.TextDelta):
             self._content += event.text
             delta = event.text
         elif isinstance(event, core.ReasoningDelta):
@@ -102,7 +121,7 @@ class ChatStream:
             call[2] += event.arguments
         calls = [tuple(call) for call in self._calls.values()]
         message = assistant_message(self._content, self._reasoning, calls)
-        return ChatResponse(message=message, delta=delta, additional_kwargs=kwargs)
+        return ChatResponse(message=message, delta=delta, additional_kwargs=kwargs, logprobs=tokens)
 
 
 class CompletionStream:
@@ -111,9 +130,11 @@ class CompletionStream:
     def __init__(self) -> None:
         self._text = ""
 
-    def feed(self, event: core.TextDelta | core.Finish) -> CompletionResponse:
+    def feed(self, event: core.TextDelta | core.LogprobsDelta | core.Finish) -> CompletionResponse:
         """The response for ``event``: the text so far and what ``event`` added."""
         if isinstance(event, core.Finish):
             return completion_response(event.message, delta="")
+        if isinstance(event, core.LogprobsDelta):
+            return CompletionResponse(text=self._text, delta="", logprobs=logprobs(event.tokens))
         self._text += event.text
         return CompletionResponse(text=self._text, delta=event.text)

@@ -1,19 +1,19 @@
 """Token log probabilities: vLLM's per-position ``{token_id: Logprob}`` -> neutral
-:class:`~vllm_native.types.TokenLogprob`, and those -> OpenAI's ``{"content": [...]}`` shape (what
-``ChatOpenAI`` puts in ``response_metadata["logprobs"]``).
+:class:`~vllm_native.types.TokenLogprob` (``types.logprobs_to_openai`` gives OpenAI's
+shape).
 
 Example:
     >>> from vllm.logprobs import Logprob
     >>> position = {7: Logprob(-0.1, rank=1, decoded_token="Hi"), 9: Logprob(-2.5, 2, "Yo")}
     >>> tokens = from_vllm([7], [position], top=1)
-    >>> to_openai(tokens)  # doctest: +NORMALIZE_WHITESPACE
+    >>> logprobs_to_openai(tokens)  # doctest: +NORMALIZE_WHITESPACE
     {'content': [{'token': 'Hi', 'bytes': [72, 105], 'logprob': -0.1,
                   'top_logprobs': [{'token': 'Hi', 'bytes': [72, 105], 'logprob': -0.1}]}]}
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .types import TokenLogprob, TopLogprob
@@ -75,24 +75,6 @@ def from_vllm(
             )
         )
     return tuple(out)
-
-
-def to_openai(tokens: Iterable[TokenLogprob]) -> dict[str, list[dict[str, Any]]]:
-    """OpenAI's chat ``logprobs`` object: ``{"content": [{"token", "bytes", "logprob",
-    "top_logprobs"}, ...]}``."""
-    return {
-        "content": [
-            {
-                **_entry(t.token, t.bytes, t.logprob),
-                "top_logprobs": [_entry(x.token, x.bytes, x.logprob) for x in t.top_logprobs],
-            }
-            for t in tokens
-        ]
-    }
-
-
-def _entry(token: str, raw: tuple[int, ...] | None, logprob: float) -> dict[str, Any]:
-    return {"token": token, "bytes": list(raw) if raw is not None else None, "logprob": logprob}
 
 
 def _token(logprob: Any, token_id: int, decode: Callable[[int], str] | None) -> str:

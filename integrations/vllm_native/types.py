@@ -25,7 +25,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, cast, get_type_hints
 
@@ -375,6 +375,30 @@ class TokenLogprob:
     logprob: float
     bytes: tuple[int, ...] | None = None
     top_logprobs: tuple[TopLogprob, ...] = ()
+
+
+def logprobs_to_openai(tokens: Iterable[TokenLogprob]) -> dict[str, list[dict[str, Any]]]:
+    """OpenAI's chat ``logprobs`` object, as ``ChatOpenAI`` puts it in ``response_metadata``:
+    ``{"content": [{"token", "bytes", "logprob", "top_logprobs": [...]}, ...]}``.
+
+    >>> logprobs_to_openai([TokenLogprob("Hi", -0.5, (72, 105))])
+    {'content': [{'token': 'Hi', 'bytes': [72, 105], 'logprob': -0.5, 'top_logprobs': []}]}
+    """
+    return {
+        "content": [
+            {
+                **_logprob_entry(t.token, t.bytes, t.logprob),
+                "top_logprobs": [
+                    _logprob_entry(x.token, x.bytes, x.logprob) for x in t.top_logprobs
+                ],
+            }
+            for t in tokens
+        ]
+    }
+
+
+def _logprob_entry(token: str, raw: tuple[int, ...] | None, logprob: float) -> dict[str, Any]:
+    return {"token": token, "bytes": list(raw) if raw is not None else None, "logprob": logprob}
 
 
 @dataclass(frozen=True)
