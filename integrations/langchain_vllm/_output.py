@@ -119,8 +119,6 @@ class ChunkBuilder:
         if isinstance(event, Finish):
             self.final = event.message
             return self._last(event)
-        if isinstance(event, LogprobsDelta):  # only when asked for; ChatVLLM does not ask yet
-            return []
         return [self._chunk(event)]
 
     def _chunk(

@@ -55,6 +55,12 @@ class VllmSettings(_SamplingFields):
 
     stop: list[str] | None = None
     """Stop strings; combined with the ones given per call."""
+    lora: str | None = None
+    """A LoRA adapter applied to every request (a folder, an adapter shipped with vllm-native or
+    a hub id); a call's ``lora=`` overrides it. Objects with different adapters on one base
+    share one engine (see ``vllm_native.lora``)."""
+    fetch_remote_images: bool = False
+    """Let vLLM download ``http(s)`` image URLs (off: only data URLs and local files)."""
     vllm_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Any other ``vllm.SamplingParams`` field (``min_tokens``, ``repetition_penalty``, ...);
     per-call ``vllm_kwargs`` are merged over these."""

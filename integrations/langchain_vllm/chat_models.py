@@ -209,6 +209,7 @@ class ChatVLLM(VllmSettings, BaseChatModel):
             engine_args=self.engine_args or None,
             tool_parser=self.tool_parser,
             reasoning_parser=self.reasoning_parser,
+            lora=self.lora,
         )
         return self
 
@@ -272,6 +273,9 @@ class ChatVLLM(VllmSettings, BaseChatModel):
                 **(call.get("chat_template_kwargs") or {}),
             },
             history_reasoning=call.get("history_reasoning") or self.history_reasoning,
+            structured_outputs=call.get("structured_outputs"),
+            lora=call.get("lora"),
+            fetch_remote_images=bool(call.get("fetch_remote_images", self.fetch_remote_images)),
         )
 
     # -- generation -----------------------------------------------------------------------------
@@ -313,6 +317,8 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         request = self._request(messages, stop, kwargs)
+        if (request.sampling.n or 1) > 1:  # several choices cannot stream: one request each
+            return self._results(self._client.choices(request))
         if run_manager is None or not self._streams_into(run_manager, kwargs, async_api=False):
             return self._result(self._client.chat(request))
         builder = ChunkBuilder(v1=self._v1)
@@ -329,6 +335,8 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         request = self._request(messages, stop, kwargs)
+        if (request.sampling.n or 1) > 1:
+            return self._results(await self._client.achoices(request))
         if run_manager is None or not self._streams_into(run_manager, kwargs, async_api=True):
             return self._result(await self._client.achat(request))
         builder = ChunkBuilder(v1=self._v1)
@@ -336,6 +344,12 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         async for _ in self._achunks(request, builder, run_manager, run_id):
             pass
         return self._result(builder.final, run_id)
+
+    def _results(self, messages: list[ChatMessage]) -> ChatResult:
+        """The ``n`` choices of one prompt, each a generation (``invoke`` returns the first)."""
+        return ChatResult(
+            generations=[ChatGeneration(message=to_ai_message(m, v1=self._v1)) for m in messages]
+        )
 
     def _result(self, message: ChatMessage | None, message_id: str | None = None) -> ChatResult:
         """The result of one turn: the core's final message. A streamed one keeps its chunks'
@@ -426,7 +440,9 @@ class ChatVLLM(VllmSettings, BaseChatModel):
             ]
             return super().batch(inputs, configs, return_exceptions=return_exceptions, **kwargs)
         requests = self._batch_requests(inputs, kwargs)
-        return [self._batch_message(m) for m in self._client.chat_batch(requests)]
+        # With n > 1 every choice is generated, and each input's first is returned, as
+        # ChatOpenAI's batch does; generate() returns them all.
+        return [self._batch_message(g[0]) for g in self._client.choices_batch(requests)]
 
     async def abatch(
         self,
@@ -445,7 +461,8 @@ class ChatVLLM(VllmSettings, BaseChatModel):
                 inputs, configs, return_exceptions=return_exceptions, **kwargs
             )
         requests = self._batch_requests(inputs, kwargs)
-        return [self._batch_message(m) for m in await self._client.achat_batch(requests)]
+        choices = await self._client.achoices_batch(requests)
+        return [self._batch_message(g[0]) for g in choices]
 
     def _can_batch_directly(self, configs: list[RunnableConfig]) -> bool:
         """True when no callback, tracer, cache or rate limiter needs to see each call."""

@@ -23,6 +23,9 @@ from vllm_native.types import ChatMessage, Finish, LogprobsDelta, TextDelta, log
 
 from ._settings import CALL_SAMPLING_OPTIONS, VllmSettings
 
+_CALL_OPTIONS = CALL_SAMPLING_OPTIONS | {"lora"}
+"""Per-call keywords: the sampling options and an adapter (``lora=``)."""
+
 
 class VLLM(VllmSettings, BaseLLM):
     """vLLM completion model, run in-process (raw prompts, no chat template).
@@ -61,7 +64,7 @@ class VLLM(VllmSettings, BaseLLM):
     @model_validator(mode="after")
     def _create_client(self) -> Self:
         self._client = ChatClient(
-            self.model, engine=self.engine, engine_args=self.engine_args or None
+            self.model, engine=self.engine, engine_args=self.engine_args or None, lora=self.lora
         )
         return self
 
@@ -81,10 +84,10 @@ class VLLM(VllmSettings, BaseLLM):
         self._client.close()
 
     def _sampling(self, stop: list[str] | None, kwargs: dict[str, Any]) -> Any:
-        unknown = sorted(set(kwargs) - CALL_SAMPLING_OPTIONS)
+        unknown = sorted(set(kwargs) - _CALL_OPTIONS)
         if unknown:
             raise ValueError(
-                f"unsupported call options {unknown}; supported: {sorted(CALL_SAMPLING_OPTIONS)}. "
+                f"unsupported call options {unknown}; supported: {sorted(_CALL_OPTIONS)}. "
                 "Pass other vllm.SamplingParams fields in vllm_kwargs={...}"
             )
         return self.sampling_options(stop, kwargs)
@@ -96,10 +99,14 @@ class VLLM(VllmSettings, BaseLLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
-        results = self._client.complete_batch(prompts, self._sampling(stop, kwargs))
+        choices = self._client.complete_choices(
+            prompts, self._sampling(stop, kwargs), lora=kwargs.get("lora")
+        )
+        results = [m for group in choices for m in group]
         return LLMResult(
             generations=[
-                [Generation(text=m.content, generation_info=_generation_info(m))] for m in results
+                [Generation(text=m.content, generation_info=_generation_info(m)) for m in group]
+                for group in choices
             ],
             llm_output={
                 "model_name": self._client.model_name,
@@ -118,7 +125,9 @@ class VLLM(VllmSettings, BaseLLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[GenerationChunk]:
-        events = self._client.complete_stream(prompt, self._sampling(stop, kwargs))
+        events = self._client.complete_stream(
+            prompt, self._sampling(stop, kwargs), lora=kwargs.get("lora")
+        )
         with closing(events):  # type: ignore[type-var]
             for event in events:
                 chunk = _chunk(event)
@@ -133,7 +142,9 @@ class VLLM(VllmSettings, BaseLLM):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[GenerationChunk]:
-        events = self._client.acomplete_stream(prompt, self._sampling(stop, kwargs))
+        events = self._client.acomplete_stream(
+            prompt, self._sampling(stop, kwargs), lora=kwargs.get("lora")
+        )
         async with aclosing(events):  # type: ignore[type-var]
             async for event in events:
                 chunk = _chunk(event)

@@ -148,6 +148,16 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
         description="Earlier turns' reasoning (ThinkingBlocks) sent back to the model ('resend') "
         "or not ('drop'); None = the model family's default (see vllm_native.history).",
     )
+    lora: str | None = Field(
+        default=None,
+        description="LoRA adapter for every request (a folder, an adapter shipped with "
+        "vllm-native or a hub id); a call's lora= overrides it. Objects with different "
+        "adapters on one base share one engine.",
+    )
+    fetch_remote_images: bool = Field(
+        default=False,
+        description="Let vLLM download http(s) image URLs (off: only data URLs and local files).",
+    )
 
     _client: ChatClient = PrivateAttr()
 
@@ -164,6 +174,7 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
             engine_args=self.engine_args or None,
             tool_parser=self.tool_parser,
             reasoning_parser=self.reasoning_parser,
+            lora=self.lora,
         )
 
     @classmethod
@@ -211,6 +222,7 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
         fields = {key: kwargs.pop(key) for key in _REQUEST_KEYS & kwargs.keys()}
         fields.setdefault("tool_finish_reason", self.tool_finish_reason)
         fields.setdefault("history_reasoning", self.history_reasoning)
+        fields.setdefault("fetch_remote_images", self.fetch_remote_images)
         fields["chat_template_kwargs"] = {
             **self.chat_template_kwargs,
             **(fields.get("chat_template_kwargs") or {}),
@@ -254,16 +266,18 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Continue ``prompt`` as raw text, without the chat template."""
+        lora = kwargs.pop("lora", None)
         prompt, sampling = self._prompt(prompt, formatted), self._sampling(kwargs)
-        return completion_response(self._client.complete(prompt, sampling))
+        return completion_response(self._client.complete(prompt, sampling, lora=lora))
 
     @llm_completion_callback()
     def stream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseGen:
         """Stream the raw continuation of ``prompt``."""
+        lora = kwargs.pop("lora", None)
         events = self._client.complete_stream(
-            self._prompt(prompt, formatted), self._sampling(kwargs)
+            self._prompt(prompt, formatted), self._sampling(kwargs), lora=lora
         )
         return _feed_all(events, CompletionStream().feed)
 
@@ -272,16 +286,18 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponse:
         """Async ``complete``."""
+        lora = kwargs.pop("lora", None)
         prompt, sampling = self._prompt(prompt, formatted), self._sampling(kwargs)
-        return completion_response(await self._client.acomplete(prompt, sampling))
+        return completion_response(await self._client.acomplete(prompt, sampling, lora=lora))
 
     @llm_completion_callback()
     async def astream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseAsyncGen:
         """Async ``stream_complete``."""
+        lora = kwargs.pop("lora", None)
         events = self._client.acomplete_stream(
-            self._prompt(prompt, formatted), self._sampling(kwargs)
+            self._prompt(prompt, formatted), self._sampling(kwargs), lora=lora
         )
         return _afeed_all(events, CompletionStream().feed)
 

@@ -19,7 +19,9 @@ from typing import Any
 from .logprobs import vllm_logprobs_setting
 from .types import SAMPLING_OPTION_NAMES, SamplingOptions
 
-_FIELDS = tuple(name for name in SAMPLING_OPTION_NAMES if name != "max_tokens")
+_OWN = ("max_tokens", "logprobs", "top_logprobs", "n")
+"""Options mapped below rather than passed through by name."""
+_FIELDS = tuple(name for name in SAMPLING_OPTION_NAMES if name not in _OWN)
 
 
 def build_sampling_params(
@@ -41,13 +43,13 @@ def build_sampling_params(
     kwargs["max_tokens"] = min(max_tokens, room) if max_tokens is not None else room
     if options.stop:
         kwargs["stop"] = list(options.stop)
-    if options.n != 1:
+    if (options.n or 1) != 1:
         raise ValueError(
             f"n={options.n} asks for several generations, which one stream or one message cannot "
             "carry: stream with n=1, or use generate()/batch() (ChatClient.choices), which return "
             "every choice"
         )
-    logprobs = vllm_logprobs_setting(options.logprobs, options.top_logprobs)
+    logprobs = vllm_logprobs_setting(bool(options.logprobs), options.top_logprobs)
     if logprobs is not None:
         kwargs["logprobs"] = logprobs
     extra = dict(options.extra)
@@ -78,9 +80,7 @@ def choice_options(options: SamplingOptions) -> list[SamplingOptions]:
     >>> [o.seed for o in choice_options(SamplingOptions(n=3, seed=7))]
     [7, 8, 9]
     """
-    n = options.n
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive number of generations, got {n!r}")
+    n = options.n or 1
     if n == 1:
         return [options]
     seeds = [None if options.seed is None else options.seed + i for i in range(n)]

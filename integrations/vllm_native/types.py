@@ -156,13 +156,18 @@ def _number(low: float, high: float, *, low_open: bool = False) -> Callable[[Any
     return check
 
 
-def _integer(low: int, what: str) -> Callable[[Any], str | None]:
+def _integer(low: int, what: str, high: int | None = None) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int):
             return "must be an integer"
-        return None if value >= low else f"must be {what}"
+        fits = value >= low and (high is None or value <= high)
+        return None if fits else f"must be {what}"
 
     return check
+
+
+def _boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be True or False"
 
 
 def _option(doc: str, check: Callable[[Any], str | None] | None = None) -> Any:
@@ -206,12 +211,17 @@ class SamplingOptions:
     frequency_penalty: float | None = _option(
         "Penalty growing with how often a token already appeared.", _number(-2, 2)
     )
-    logprobs: bool = False
-    """Report the log probability of each generated token (``ChatMessage.logprobs``)."""
-    top_logprobs: int | None = None
-    """Also report the ``k`` most likely tokens at each position (implies ``logprobs``)."""
-    n: int = 1
-    """Number of generations per prompt (``ChatClient.choices``); streaming needs ``n == 1``."""
+    logprobs: bool | None = _option(
+        "Report each generated token's log probability (OpenAI's logprobs).", _boolean
+    )
+    top_logprobs: int | None = _option(
+        "Also report the k most likely tokens at each position, 0 to 20 (implies logprobs).",
+        _integer(0, "between 0 and 20", high=20),
+    )
+    n: int | None = _option(
+        "Generations per prompt (generate/batch; streaming needs 1); None: 1.",
+        _integer(1, "at least 1"),
+    )
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

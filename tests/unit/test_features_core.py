@@ -173,7 +173,7 @@ def test_n_async_and_completions():
     assert [[m.content for m in g] for g in groups] == [["c"], ["d"]]
     with pytest.raises(ValueError, match="several generations"):
         list(client.stream(request))
-    with pytest.raises(ValueError, match="positive number"):
+    with pytest.raises(ValueError, match="n=0: must be at least 1"):
         client.choices(ChatRequest(USER, sampling=SamplingOptions(n=0)))
 
 
