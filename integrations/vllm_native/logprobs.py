@@ -4,6 +4,7 @@ shape).
 
 Example:
     >>> from vllm.logprobs import Logprob
+    >>> from vllm_native.types import logprobs_to_openai
     >>> position = {7: Logprob(-0.1, rank=1, decoded_token="Hi"), 9: Logprob(-2.5, 2, "Yo")}
     >>> tokens = from_vllm([7], [position], top=1)
     >>> logprobs_to_openai(tokens)  # doctest: +NORMALIZE_WHITESPACE
