@@ -17,7 +17,7 @@ from vllm_native.lora import lora_engine_args, resolve_adapter
 from vllm_native.models import model_path, prepare_model
 from vllm_native.types import ChatRequest, LogprobsDelta, SamplingOptions
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tool_model"))
 import make_tool_dataset  # noqa: E402
 
 pytestmark = pytest.mark.engine
