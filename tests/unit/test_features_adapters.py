@@ -177,3 +177,12 @@ def test_llama_index_image_blocks_reach_a_multimodal_engine(tmp_path):
     text_only = Vllm(engine=ScriptedEngine(["unused"]))
     with pytest.raises(ValueError, match="text-only"):
         text_only.chat([ChatMessage(role="user", blocks=[ImageBlock(image=PNG)])])
+
+
+def test_the_features_page_runs():
+    import doctest
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "features.md"
+    result = doctest.testfile(str(page), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
