@@ -23,7 +23,7 @@ from langchain_core.exceptions import OutputParserException
 from langchain_core.globals import get_llm_cache
 from langchain_core.language_models import LanguageModelInput, ModelProfile
 from langchain_core.language_models.chat_models import BaseChatModel, LangSmithParams
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, convert_to_messages
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import (
     JsonOutputKeyToolsParser,
@@ -43,13 +43,14 @@ from langchain_core.utils.utils import LC_ID_PREFIX
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from typing_extensions import Self
 
-from vllm_native.chat import ChatClient
+from vllm_native.chat import ChatClient, known_context_window
 from vllm_native.types import (
     REQUEST_OPTION_NAMES,
     ChatMessage,
     ChatRequest,
     HistoryReasoning,
     ToolFinishReason,
+    check_reasoning_parser,
     check_tool_finish_reason,
 )
 
@@ -231,8 +232,45 @@ class ChatVLLM(VllmSettings, BaseChatModel):
     def _resolve_model_profile(self) -> ModelProfile | None:
         # ``structured_output`` is left out on purpose: vLLM's structured outputs constrain the
         # whole reply, so create_agent's provider strategy would rule tool calls out; without it
-        # create_agent uses its tool strategy, which works with tools.
-        return ModelProfile(tool_calling=True, tool_choice=True, tool_call_streaming=True)
+        # create_agent uses its tool strategy, which works with tools. What is only known once
+        # the engine runs (image inputs, a detected reasoning parser) is left out too:
+        # construction never starts the engine.
+        profile = ModelProfile(
+            text_inputs=True, tool_calling=True, tool_choice=True, tool_call_streaming=True
+        )
+        context = known_context_window(self.model, engine=self.engine, engine_args=self.engine_args)
+        if context is not None:
+            profile["max_input_tokens"] = context
+        reasoning = check_reasoning_parser(self.reasoning_parser)
+        if reasoning is not None:
+            profile["reasoning_output"] = reasoning != "none"
+        return profile
+
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens of ``text`` in the model's own tokenizer (starts the engine, never the hub)."""
+        return self._client.count_text_tokens(text)
+
+    def get_num_tokens_from_messages(
+        self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
+    ) -> int:
+        """Tokens of the prompt these messages (and ``tools``) render to: the model's own chat
+        template and tokenizer, as a turn would send them. Repeated counts are cached.
+
+        >>> from vllm_native.testing import ScriptedEngine
+        >>> def add(a: int, b: int) -> int:
+        ...     "Add two integers."
+        ...     return a + b
+        >>> model = ChatVLLM(engine=ScriptedEngine([]))
+        >>> plain = model.get_num_tokens_from_messages([("human", "Hi there")])
+        >>> model.get_num_tokens_from_messages([("human", "Hi there")], tools=[add]) > plain
+        True
+        """
+        request = ChatRequest(
+            messages=to_openai_messages(convert_to_messages(messages)),
+            tools=format_tools(tools or []) or None,
+            chat_template_kwargs=dict(self.chat_template_kwargs),
+        )
+        return self._client.count_tokens(request)
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         return self.langsmith_params(self._client.model_name, "chat", stop, kwargs)

@@ -16,7 +16,9 @@ Example (a scripted engine stands in for vLLM; with ``model=...`` the real engin
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import threading
 import warnings
 from collections.abc import (
     AsyncGenerator,
@@ -34,7 +36,8 @@ from typing import Any
 
 from .engine import Engine, EngineDelta, EngineError, RenderedPrompt, get_engine
 from .formats import available_formats, get_format, is_known_format
-from .formats.call_ids import family_call_ids
+from .formats.base import ToolCallFormat
+from .formats.call_ids import CallIds, family_call_ids
 from .formats.detect import REASONING_MARKERS, Detection, detect_family, read_model_config
 from .formats.reasoning import ReasoningSplitter, reasoning_end_markers
 from .formats.tokenizer_mode import tokenizer_mode
@@ -60,6 +63,9 @@ from .types import (
 
 DEFAULT_ENGINE_ARGS: dict[str, Any] = {"max_model_len": 4096}
 """Engine arguments used with the default model when the caller gives none."""
+
+_COUNT_CACHE_SIZE = 256
+"""Token counts ``count_tokens`` keeps (trimming a long history counts many prefixes)."""
 
 
 @dataclass
@@ -159,6 +165,8 @@ class ChatClient:
         self._history: HistoryPolicy | None = None  # the family's, found with the detection
         self._warned_undetected = False
         self.tool_calls_in_reasoning = tool_calls_in_reasoning
+        self._counts: dict[str, int] = {}  # count_tokens cache, oldest first
+        self._counts_lock = threading.Lock()
 
     # -- engine -------------------------------------------------------------------------------
     @property
@@ -277,11 +285,46 @@ class ChatClient:
         n = len(options)
         return [done[i : i + n] for i in range(0, len(done), n)]
 
+    # -- token counting -------------------------------------------------------------------------
+    def count_tokens(self, request: ChatRequest) -> int:
+        """Tokens of the prompt ``request`` renders to: the model's own chat template and
+        tokenizer, its tools and generation prompt, exactly what a turn would send (a prompt
+        longer than the context is counted, not refused). Counts are cached by request, so
+        counting the same conversation again is cheap.
+
+        >>> from vllm_native.testing import ScriptedEngine
+        >>> client = ChatClient(engine=ScriptedEngine([]))
+        >>> client.count_tokens(ChatRequest([{"role": "user", "content": "Hi there"}]))
+        8
+        """
+        key = json.dumps(
+            [request.messages, request.tools, request.chat_template_kwargs],
+            sort_keys=True,
+            default=repr,
+        )
+        with self._counts_lock:
+            count = self._counts.get(key)
+        if count is None:
+            request = replace(request, tools=checked_tools(request.tools))
+            _, call_ids, history = self._format(request)
+            prompt = render_request(self.engine, request, call_ids, history, check_length=False)
+            count = prompt.num_tokens
+            with self._counts_lock:
+                self._counts[key] = count
+                while len(self._counts) > _COUNT_CACHE_SIZE:
+                    self._counts.pop(next(iter(self._counts)))
+        return count
+
+    def count_text_tokens(self, text: str) -> int:
+        """Tokens of ``text`` as the model's tokenizer encodes a raw prompt."""
+        return self.engine.render_text(text).num_tokens
+
     # -- internals ------------------------------------------------------------------------------
-    def _prepare(self, request: ChatRequest) -> _Turn:
+    def _format(self, request: ChatRequest) -> tuple[ToolCallFormat, CallIds, HistoryPolicy]:
+        """The tool-call format of this model, how it wants history call ids written, and what
+        of the history it is sent (earlier reasoning, the developer role)."""
         engine = self.engine
         tokenizer = engine.tokenizer
-        request = replace(request, tools=checked_tools(request.tools))  # constraints need them
         fmt = get_format(
             self._tool_parser_for(request),
             tokenizer=tokenizer,
@@ -292,6 +335,12 @@ class ChatClient:
         self.detection()
         assert self._history is not None
         history = self._history.choosing(request.history_reasoning)
+        return fmt, call_ids, history
+
+    def _prepare(self, request: ChatRequest) -> _Turn:
+        engine = self.engine
+        request = replace(request, tools=checked_tools(request.tools))  # constraints need them
+        fmt, call_ids, history = self._format(request)
         prompt = render_request(engine, request, call_ids, history)
         plan = plan_turn(
             request.tools,
@@ -469,6 +518,28 @@ async def _afinal(events: AsyncIterator[ChatEvent]) -> ChatMessage:
         if isinstance(event, Finish):
             return event.message
     raise EngineError("the stream ended without a Finish event")
+
+
+def known_context_window(
+    model: str | None,
+    *,
+    engine: Engine | None = None,
+    engine_args: Mapping[str, Any] | None = None,
+) -> int | None:
+    """The context length (``max_model_len``) of what ``ChatClient(model, engine=...,
+    engine_args=...)`` would run, when it is known without starting an engine: a started
+    engine's, ``engine_args``' or the default model's; ``None`` otherwise.
+
+    >>> known_context_window(None), known_context_window("m", engine_args={"max_model_len": 512})
+    (4096, 512)
+    >>> known_context_window("Qwen/Qwen3-8B") is None
+    True
+    """
+    if engine is not None:
+        return int(engine.max_model_len) if engine.started else None
+    args = engine_args or (DEFAULT_ENGINE_ARGS if model is None else {})
+    length = args.get("max_model_len")
+    return int(length) if length is not None else None
 
 
 def _short_name(model: str) -> str:

@@ -213,11 +213,14 @@ def render_request(
     request: ChatRequest,
     call_ids: CallIds | None = None,
     history: HistoryPolicy | None = None,
+    *,
+    check_length: bool = True,
 ) -> RenderedPrompt:
     """Validate ``request`` and render it with the engine's chat template; the prompt must leave
-    room for at least one generated token. ``call_ids`` rewrites history call ids that the
-    model's family would reject (see :mod:`vllm_native.formats.call_ids`); ``history`` sends or
-    drops earlier reasoning and maps the ``developer`` role (see :mod:`vllm_native.history`)."""
+    room for at least one generated token (unless ``check_length=False``, for counting).
+    ``call_ids`` rewrites history call ids that the model's family would reject (see
+    :mod:`vllm_native.formats.call_ids`); ``history`` sends or drops earlier reasoning and maps
+    the ``developer`` role (see :mod:`vllm_native.history`)."""
     images = has_media(request.messages) and engine.is_multimodal
     messages = normalize_messages(
         request.messages, allow_images=images, fetch_remote_images=request.fetch_remote_images
@@ -228,7 +231,8 @@ def render_request(
         messages = apply_history_policy(messages, history)
     tools = checked_tools(request.tools)
     prompt = engine.render(messages, tools, request.chat_template_kwargs)
-    check_prompt_length(prompt, engine.max_model_len)
+    if check_length:
+        check_prompt_length(prompt, engine.max_model_len)
     return prompt
 
 

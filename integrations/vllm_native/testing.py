@@ -147,10 +147,17 @@ class ScriptedEngine:
             )
         else:
             text = json.dumps({"messages": messages, "tools": tools}, ensure_ascii=False)
-        return RenderedPrompt(token_ids=None, text=text, messages=messages, tools=tools)
+        token_ids = self._token_ids(text)
+        return RenderedPrompt(token_ids=token_ids, text=text, messages=messages, tools=tools)
 
     def render_text(self, prompt: str) -> RenderedPrompt:
-        return RenderedPrompt(token_ids=None, text=prompt)
+        return RenderedPrompt(token_ids=self._token_ids(prompt), text=prompt)
+
+    def _token_ids(self, text: str) -> list[int] | None:
+        """The tokens of a rendered prompt, as a real engine gives them (with a tokenizer)."""
+        if self._tokenizer is None:
+            return None
+        return list(self._tokenizer.encode(text, add_special_tokens=False))
 
     def count_tokens(self, text: str) -> int:
         if self._tokenizer is not None:
