@@ -305,6 +305,10 @@ class VllmStreamParser(FormatParser):
         out: list[Piece] = []
         final = _quietly(lambda: self.parser.extract_tool_calls(self.text, self.request))
         final_calls = list(final.tool_calls) if final is not None and final.tools_called else []
+        if final is None and not (self.content or self.calls) and self.text:
+            # A parser that can read nothing of this output (e.g. vLLM's gpt-oss ``openai``
+            # parser, a stub whose work vLLM's server does elsewhere): the text stays content.
+            return [Text(self.text)]
         if final is None or (not final_calls and self.started):
             self._pump(out, wait=False)  # rule 1: what vLLM streamed, waiting calls included
             return self._end_open(out)
