@@ -187,8 +187,9 @@ def checked_tools(tools: list[ToolSpec] | None) -> list[ToolSpec] | None:
     normalised copies (wild type names replaced), so the warning about those comes once.
 
     >>> tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
-    >>> checked_tools(tools) is tools
-    True
+    >>> first = checked_tools(tools)
+    >>> first == tools, checked_tools(tools) is first  # the second time, nothing is checked
+    (True, True)
     """
     if not tools:
         return None
