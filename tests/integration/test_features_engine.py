@@ -14,7 +14,7 @@ import pytest
 
 from vllm_native.chat import ChatClient
 from vllm_native.lora import lora_engine_args, resolve_adapter
-from vllm_native.models import model_path, prepare_model
+from vllm_native.models import prepare_model
 from vllm_native.types import ChatRequest, LogprobsDelta, SamplingOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tool_model"))
@@ -60,7 +60,9 @@ def lora_clients():
 def test_base_plus_adapter_per_request_decides_like_the_merged_model(lora_clients):
     records = decision_records()
     expected = [sorted(c["name"] for c in r["expected_calls"]) for r in records]
-    merged = decisions(ChatClient(str(model_path("smollm2-tools"))), records)
+    merged = decisions(
+        ChatClient(), records
+    )  # the default model is the merged one; its engine is shared
     with_adapter, plain = lora_clients
     adapted = decisions(with_adapter, records)
     base = decisions(plain, records)
