@@ -125,11 +125,7 @@ def test_close_ends_open_streams_clearly_and_leaves_no_engine_process(client):
     open_stream = client.stream(ask("Tell a long story.", 300))
     next(open_stream)
     loop = engine._loop
-    before = [
-        p
-        for p in psutil.Process().children(recursive=True)
-        if "resource_tracker" not in " ".join(p.cmdline())  # multiprocessing's, lives with us
-    ]
+    before = [p for p in psutil.Process().children(recursive=True) if _engine_process(p)]
     assert before, "the engine should run in a child process"
     client.close()
     client.close()  # twice is harmless
@@ -140,3 +136,12 @@ def test_close_ends_open_streams_clearly_and_leaves_no_engine_process(client):
     assert not alive, f"engine processes left behind: {alive}"
     assert not engine.started
     assert loop.is_closed() and not asyncio.all_tasks(loop)
+
+
+def _engine_process(process: psutil.Process) -> bool:
+    """A live child that belongs to an engine: not multiprocessing's resource tracker (it lives
+    with us), not an already-exited child of an engine closed earlier (a zombie until reaped)."""
+    try:
+        return "resource_tracker" not in " ".join(process.cmdline())
+    except (psutil.ZombieProcess, psutil.NoSuchProcess):
+        return False
