@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.language_models import LangSmithParams
-from pydantic import BaseModel, Field, create_model, model_validator
+from pydantic import BaseModel, Field, model_validator
 from typing_extensions import Self
 
-from vllm_native.types import SAMPLING_OPTION_NAMES, SamplingOptions, sampling_option_fields
+from vllm_native.types import SAMPLING_OPTION_NAMES, SamplingOptions, sampling_fields_model
 
 MODEL_PROVIDER = "vllm"
 """The provider name in response metadata and tracing."""
@@ -30,13 +30,7 @@ CALL_SAMPLING_OPTIONS = frozenset({*SAMPLING_FIELDS, "vllm_kwargs"})
 if TYPE_CHECKING:
     _SamplingFields = BaseModel
 else:
-    _SamplingFields = create_model(
-        "_SamplingFields",
-        **{
-            f.name: (f.annotation, Field(default=f.default, description=f.doc))
-            for f in sampling_option_fields()
-        },
-    )
+    _SamplingFields = sampling_fields_model()
     """One pydantic field per core sampling option (name, type, default, description)."""
 
 

@@ -26,7 +26,6 @@ from llama_index.core.bridge.pydantic import (
     BaseModel,
     Field,
     PrivateAttr,
-    create_model,
     field_validator,
 )
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
@@ -43,7 +42,7 @@ from vllm_native.types import (
     SamplingOptions,
     ToolFinishReason,
     check_tool_finish_reason,
-    sampling_option_fields,
+    sampling_fields_model,
 )
 
 from .messages import to_openai_messages, to_openai_tools, tool_selections
@@ -63,14 +62,8 @@ _SAMPLING_KEYS = frozenset({*SAMPLING_OPTION_NAMES, "stop"})
 if TYPE_CHECKING:
     _SamplingFields = BaseModel
 else:
-    _SamplingFields = create_model(
-        "_SamplingFields",
-        **{
-            f.name: (f.annotation, Field(default=f.default, description=f.doc))
-            for f in sampling_option_fields()
-            if f.name != "max_tokens"  # LlamaIndex's name for it is max_new_tokens
-        },
-    )
+    # LlamaIndex's name for max_tokens is max_new_tokens
+    _SamplingFields = sampling_fields_model(exclude=["max_tokens"])
     """One pydantic field per core sampling option (name, type, default, description)."""
 
 

@@ -263,6 +263,23 @@ SAMPLING_OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in sampling_option_f
 """Names of :func:`sampling_option_fields`."""
 
 
+def sampling_fields_model(exclude: Sequence[str] = ()) -> Any:
+    """A pydantic model with one field per sampling option (name, type, default, description),
+    for an adapter class to inherit, so both frameworks declare the same fields.
+
+    >>> sorted(sampling_fields_model(exclude=["max_tokens"]).model_fields)[:2]
+    ['frequency_penalty', 'logprobs']
+    """
+    from pydantic import Field, create_model
+
+    declared: dict[str, Any] = {
+        f.name: (f.annotation, Field(default=f.default, description=f.doc))
+        for f in sampling_option_fields()
+        if f.name not in exclude
+    }
+    return create_model("_SamplingFields", **declared)
+
+
 @dataclass(frozen=True)
 class ChatRequest:
     """One chat turn to generate.
