@@ -50,6 +50,7 @@ from vllm_native.types import (
     ChatRequest,
     HistoryReasoning,
     ToolFinishReason,
+    check_reasoning_controls,
     check_reasoning_parser,
     check_tool_finish_reason,
 )
@@ -59,7 +60,9 @@ from ._output import ChunkBuilder, to_ai_message
 from ._settings import CALL_SAMPLING_OPTIONS, VllmSettings
 from ._tools import ToolLike, format_tool_choice, format_tools, json_schema_format
 
-_REQUEST_OPTIONS = frozenset(REQUEST_OPTION_NAMES)
+_REQUEST_OPTIONS = (frozenset(REQUEST_OPTION_NAMES) - {"thinking"}) | {"reasoning"}
+"""The core's request options in LangChain's words: thinking on/off is ``reasoning`` (as in
+langchain-ollama)."""
 _CALL_OPTIONS = _REQUEST_OPTIONS | CALL_SAMPLING_OPTIONS | {"model", "stop", "stream"}
 """Keyword arguments accepted per call (``invoke(..., temperature=0)``) and by ``bind``;
 ``stream`` is LangChain's own switch and ``model`` must name this model."""
@@ -175,6 +178,11 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         >>> message.content, message.additional_kwargs["reasoning_content"]
         ('4', 'Easy sum.')
 
+        ``reasoning=True/False`` turns thinking on or off and ``reasoning_effort="low"`` (...)
+        sets its level, at construction or per call, through the variables the model's chat
+        template reads (Qwen3's ``enable_thinking``, gpt-oss's ``reasoning_effort``, ...); a
+        control the model cannot honour raises ``ValueError`` (docs/features.md).
+
     Token usage and response metadata:
         >>> message.usage_metadata["input_tokens"] > 0, message.response_metadata["model_provider"]
         (True, 'vllm')
@@ -191,6 +199,13 @@ class ChatVLLM(VllmSettings, BaseChatModel):
     history_reasoning: HistoryReasoning | None = None
     """Earlier turns' reasoning sent back to the model (``"resend"``) or not (``"drop"``);
     ``None`` is the model family's default (see ``vllm_native.history``)."""
+    reasoning: bool | None = None
+    """Thinking on (``True``) or off (``False``) for models that can switch it (Qwen3, GLM,
+    DeepSeek V3.1, Granite, Seed-OSS, ...); ``None`` is the model's default. A call's
+    ``reasoning=`` overrides it."""
+    reasoning_effort: str | None = None
+    """Reasoning level (``"low"``, ``"medium"``, ``"high"`` for gpt-oss; ``"none"`` is thinking
+    off); ``None`` is the model's default. A call's ``reasoning_effort=`` overrides it."""
     streaming: bool = False
     """When ``True``, ``invoke`` streams internally, so callbacks receive each token; it still
     returns the core's final message."""
@@ -204,6 +219,7 @@ class ChatVLLM(VllmSettings, BaseChatModel):
 
     @model_validator(mode="after")
     def _create_client(self) -> Self:
+        check_reasoning_controls(self.reasoning, self.reasoning_effort)
         self._client = ChatClient(
             self.model,
             engine=self.engine,
@@ -227,6 +243,8 @@ class ChatVLLM(VllmSettings, BaseChatModel):
             "tool_finish_reason": self.tool_finish_reason,
             "chat_template_kwargs": self.chat_template_kwargs,
             "history_reasoning": self.history_reasoning,
+            "reasoning": self.reasoning,
+            "reasoning_effort": self.reasoning_effort,
         }
 
     def _resolve_model_profile(self) -> ModelProfile | None:
@@ -269,6 +287,8 @@ class ChatVLLM(VllmSettings, BaseChatModel):
             messages=to_openai_messages(convert_to_messages(messages)),
             tools=format_tools(tools or []) or None,
             chat_template_kwargs=dict(self.chat_template_kwargs),
+            thinking=self.reasoning,
+            reasoning_effort=self.reasoning_effort,
         )
         return self._client.count_tokens(request)
 
@@ -311,6 +331,8 @@ class ChatVLLM(VllmSettings, BaseChatModel):
                 **(call.get("chat_template_kwargs") or {}),
             },
             history_reasoning=call.get("history_reasoning") or self.history_reasoning,
+            thinking=_given(call, "reasoning", self.reasoning),
+            reasoning_effort=_given(call, "reasoning_effort", self.reasoning_effort),
             structured_outputs=call.get("structured_outputs"),
             lora=call.get("lora"),
             fetch_remote_images=bool(call.get("fetch_remote_images", self.fetch_remote_images)),
@@ -660,6 +682,12 @@ def _require_tool_call(message: AIMessage) -> AIMessage:
     raise OutputParserException(
         f"The reply has no structured output: {why}", llm_output=message.text
     )
+
+
+def _given(call: Mapping[str, Any], name: str, default: Any) -> Any:
+    """The call's ``name`` option, or ``default`` when the call leaves it unset (``None``)."""
+    value = call.get(name)
+    return default if value is None else value
 
 
 def _check_options(options: Mapping[str, Any], what: str) -> None:

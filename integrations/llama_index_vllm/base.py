@@ -41,6 +41,7 @@ from vllm_native.types import (
     HistoryReasoning,
     SamplingOptions,
     ToolFinishReason,
+    check_reasoning_controls,
     check_tool_finish_reason,
     sampling_fields_model,
 )
@@ -141,6 +142,17 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
         description="Earlier turns' reasoning (ThinkingBlocks) sent back to the model ('resend') "
         "or not ('drop'); None = the model family's default (see vllm_native.history).",
     )
+    thinking: bool | None = Field(
+        default=None,
+        description="Thinking on (True) or off (False) for models that can switch it (Qwen3, "
+        "GLM, DeepSeek V3.1, Granite, Seed-OSS, ...); None = the model's default. A call's "
+        "thinking= overrides it; a model that cannot do it raises ValueError.",
+    )
+    reasoning_effort: str | None = Field(
+        default=None,
+        description="Reasoning level ('low', 'medium', 'high' for gpt-oss; 'none' is thinking "
+        "off); None = the model's default. A call's reasoning_effort= overrides it.",
+    )
     lora: str | None = Field(
         default=None,
         description="LoRA adapter for every request (a folder, an adapter shipped with "
@@ -161,6 +173,7 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
 
     def model_post_init(self, context: Any, /) -> None:
         self._sampling({})  # bad sampling values fail here, with the core's message
+        check_reasoning_controls(self.thinking, self.reasoning_effort)
         self._client = ChatClient(
             self.model,
             engine=self.engine,
@@ -216,6 +229,9 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
         fields.setdefault("tool_finish_reason", self.tool_finish_reason)
         fields.setdefault("history_reasoning", self.history_reasoning)
         fields.setdefault("fetch_remote_images", self.fetch_remote_images)
+        for name in ("thinking", "reasoning_effort"):  # a call's None leaves the field's value
+            if fields.get(name) is None:
+                fields[name] = getattr(self, name)
         fields["chat_template_kwargs"] = {
             **self.chat_template_kwargs,
             **(fields.get("chat_template_kwargs") or {}),

@@ -44,6 +44,7 @@ from .formats.tokenizer_mode import tokenizer_mode
 from .guided import guided_constraint
 from .history import HistoryPolicy, history_policy
 from .lora import lora_engine_args, resolve_adapter
+from .reasoning_controls import ReasoningSwitches, reasoning_switches, reasoning_template_kwargs
 from .render import check_prompt_length, checked_tools, render_request
 from .sampling import build_sampling_params, choice_options
 from .stream import StreamAssembler
@@ -163,6 +164,7 @@ class ChatClient:
         self.reasoning_parser = check_reasoning_parser(reasoning_parser)
         self._detected: Detection | None = None
         self._history: HistoryPolicy | None = None  # the family's, found with the detection
+        self._switches: ReasoningSwitches | None = None  # what reasoning controls can set
         self._warned_undetected = False
         self.tool_calls_in_reasoning = tool_calls_in_reasoning
         self._counts: dict[str, int] = {}  # count_tokens cache, oldest first
@@ -297,6 +299,7 @@ class ChatClient:
         >>> client.count_tokens(ChatRequest([{"role": "user", "content": "Hi there"}]))
         8
         """
+        request = self._apply_reasoning_controls(request)
         key = json.dumps(
             [request.messages, request.tools, request.chat_template_kwargs],
             sort_keys=True,
@@ -337,9 +340,32 @@ class ChatClient:
         history = self._history.choosing(request.history_reasoning)
         return fmt, call_ids, history
 
+    def _apply_reasoning_controls(self, request: ChatRequest) -> ChatRequest:
+        """``request`` with its ``thinking`` / ``reasoning_effort`` turned into the variables this
+        model's chat template reads (``ValueError`` where it cannot honour them)."""
+        if request.thinking is None and request.reasoning_effort is None:
+            return request
+        if self._switches is None:
+            engine = self.engine
+            parser = self.reasoning_parser  # an explicit parser says the model reasons
+            reasoning = self.detection().reasoning if parser in (None, "none") else parser
+            self._switches = reasoning_switches(
+                engine.chat_template(),
+                reasoning=reasoning,
+                tokenizer_mode=tokenizer_mode(engine.tokenizer),
+            )
+        kwargs = reasoning_template_kwargs(
+            self._switches,
+            thinking=request.thinking,
+            reasoning_effort=request.reasoning_effort,
+            explicit=request.chat_template_kwargs,
+        )
+        return replace(request, chat_template_kwargs=kwargs)
+
     def _prepare(self, request: ChatRequest) -> _Turn:
         engine = self.engine
         request = replace(request, tools=checked_tools(request.tools))  # constraints need them
+        request = self._apply_reasoning_controls(request)
         fmt, call_ids, history = self._format(request)
         prompt = render_request(engine, request, call_ids, history)
         plan = plan_turn(

@@ -111,6 +111,32 @@ def check_tool_finish_reason(value: Any) -> ToolFinishReason:
     return cast(ToolFinishReason, value)
 
 
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+"""``reasoning_effort`` values, as vLLM's OpenAI server takes them; which ones a model honours is
+its chat template's business (``vllm_native.reasoning_controls``): gpt-oss knows ``low``,
+``medium`` and ``high``; ``none`` is thinking off."""
+
+
+def check_reasoning_controls(thinking: Any, reasoning_effort: Any) -> None:
+    """``ValueError`` unless ``thinking`` is a bool or ``None`` and ``reasoning_effort`` one of
+    :data:`REASONING_EFFORTS` or ``None``.
+
+    >>> check_reasoning_controls(None, "hihg")
+    Traceback (most recent call last):
+    ValueError: reasoning_effort='hihg' is not supported; use one of ('none', 'minimal', \
+'low', 'medium', 'high', 'xhigh', 'max') or None (the model's default)
+    """
+    if thinking is not None and not isinstance(thinking, bool):
+        raise ValueError(
+            f"thinking on/off must be True, False or None (the model's default), got {thinking!r}"
+        )
+    if reasoning_effort is not None and reasoning_effort not in REASONING_EFFORTS:
+        raise ValueError(
+            f"reasoning_effort={reasoning_effort!r} is not supported; use one of "
+            f"{REASONING_EFFORTS} or None (the model's default)"
+        )
+
+
 def check_reasoning_parser(name: str | None) -> str | None:
     """The reasoning-parser setting: ``None`` (detected from the chat template), ``"none"``
     (off; ``"off"`` too, any case) or a name in vLLM's reasoning-parser registry (on).
@@ -292,7 +318,10 @@ class ChatRequest:
     takes it). ``lora`` names a LoRA adapter (a folder, a shipped adapter name or a hub id) applied
     to this request. ``fetch_remote_images`` lets vLLM download ``http(s)`` image URLs; without it
     only data URLs and local files are sent. ``history_reasoning`` sends earlier turns' reasoning
-    back (``"resend"``) or not (``"drop"``); ``None`` is the family's default.
+    back (``"resend"``) or not (``"drop"``); ``None`` is the family's default. ``thinking``
+    turns the model's thinking on or off and ``reasoning_effort`` sets its level (one of
+    :data:`REASONING_EFFORTS`), both through the variables its chat template reads (see
+    :mod:`vllm_native.reasoning_controls`); ``None`` leaves the model's default.
     """
 
     messages: list[Message]
@@ -308,9 +337,12 @@ class ChatRequest:
     lora: str | None = None
     fetch_remote_images: bool = False
     history_reasoning: HistoryReasoning | None = None
+    thinking: bool | None = None
+    reasoning_effort: str | None = None
 
     def __post_init__(self) -> None:
         check_tool_finish_reason(self.tool_finish_reason)
+        check_reasoning_controls(self.thinking, self.reasoning_effort)
 
 
 REQUEST_OPTION_NAMES: tuple[str, ...] = tuple(
