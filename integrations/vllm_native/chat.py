@@ -378,9 +378,9 @@ class ChatClient:
             guided=guided_constraint(request.structured_outputs),
             think_first=self._thinks_first(prompt),
         )
-        reasoning = self._reasoning(
-            prompt, fmt.special_markers if plan.new_parser == fmt.new_parser else ()
-        )
+        call_markers = fmt.special_markers if plan.new_parser == fmt.new_parser else ()
+        # a format that reads reasoning itself (harmony channels) gets the raw text
+        reasoning = None if fmt.splits_reasoning else self._reasoning(prompt, call_markers)
         markers = set(fmt.special_markers) | (
             {reasoning.start, reasoning.end} if reasoning else set()
         )

@@ -24,7 +24,16 @@ import json
 from collections.abc import Collection
 from typing import Any
 
-from .formats.base import BadCall, CallArgs, CallEnd, CallStart, FormatParser, Piece, Text
+from .formats.base import (
+    BadCall,
+    CallArgs,
+    CallEnd,
+    CallStart,
+    FormatParser,
+    Piece,
+    Reasoning,
+    Text,
+)
 from .formats.call_ids import CallIds, NewId
 from .formats.json_string import JsonStringDecoder
 from .formats.reasoning import ReasoningSplitter
@@ -170,6 +179,8 @@ class StreamAssembler:
         for piece in pieces:
             if isinstance(piece, Text):
                 self._text(piece.text, events)
+            elif isinstance(piece, Reasoning):
+                self._route([(True, piece.text)], events)
             elif isinstance(piece, CallStart):
                 self._start_call(piece.name, events)
             elif isinstance(piece, CallArgs):

@@ -90,10 +90,11 @@ def plan_turn(
         if strict:
             raise ValueError("structured_outputs cannot be combined with strict tool calls")
         structured = guided
+    plain = fmt.plain_parser_factory()  # no call may come out (harmony: channels still)
     if not names:
-        return TurnPlan(None, None, structured)
+        return TurnPlan(plain, None, structured)
     if choice == "none":
-        return TurnPlan(None, frozenset(names), structured)
+        return TurnPlan(plain, frozenset(names), structured)
     if structured is not None:
         if choice != "auto":
             what = "structured_outputs" if guided is not None else "response_format"
@@ -101,8 +102,12 @@ def plan_turn(
                 f"{what} cannot be combined with tool_choice="
                 f"{tool_choice!r}: the output can follow only one constraint"
             )
-        return TurnPlan(None, frozenset(names), structured)
+        return TurnPlan(plain, frozenset(names), structured)
     by_name = {tool_name(t): t for t in tools or []}
+    if choice != "auto":
+        native = _native_forced(fmt, [by_name[choice]] if choice in by_name else tools or [])
+        if native is not None:
+            return TurnPlan(fmt.new_parser, frozenset(names), native)
     forced = after_thinking if think_first else _compact_json
     if choice == "required":
         return TurnPlan(
@@ -116,6 +121,17 @@ def plan_turn(
     arguments = tool_parameters(by_name[choice])
     check_refs(choice, arguments)  # the tool's schema is the root: its own references resolve
     return TurnPlan(lambda: NamedToolParser(choice), frozenset(names), forced(arguments))
+
+
+def _native_forced(fmt: ToolCallFormat, tools: list[ToolSpec]) -> dict[str, Any] | None:
+    """The format's own forced-call constraint over ``tools``, where it has one (harmony: the
+    model keeps its channels and reasons first), with each schema checked as its own root."""
+    calls = [(tool_name(t), tool_parameters(t)) for t in tools]
+    native = fmt.forced_calls(calls)
+    if native is not None:
+        for name, schema in calls:
+            check_refs(name, schema)
+    return native
 
 
 def _compact_json(schema: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Helpers shared by the tool-call format tests: feed text whole or in chunks, compare pieces.
 
 A format's parser must give the same pieces whatever the split of the text into deltas, once
-adjacent ``Text`` pieces and adjacent ``CallArgs`` pieces are merged (how much is emitted at a time
+adjacent ``Text`` (``Reasoning``, ``CallArgs``) pieces are merged (how much is emitted at a time
 may differ, what is emitted may not).
 """
 
@@ -19,6 +19,7 @@ from vllm_native.formats.base import (
     CallEnd,
     CallStart,
     Piece,
+    Reasoning,
     Text,
     ToolCallFormat,
 )
@@ -50,7 +51,7 @@ def feed_in_chunks(fmt: ToolCallFormat, text: str, sizes: Sequence[int]) -> list
 
 
 def merge_pieces(pieces: Sequence[Piece]) -> list[Piece]:
-    """Merge adjacent ``Text`` pieces and adjacent ``CallArgs`` pieces.
+    """Merge adjacent ``Text``, ``Reasoning`` and ``CallArgs`` pieces.
 
     >>> merge_pieces([Text("a"), Text("b"), CallStart("f"), CallArgs("{"), CallArgs("}")])
     [Text(text='ab'), CallStart(name='f'), CallArgs(fragment='{}')]
@@ -60,6 +61,8 @@ def merge_pieces(pieces: Sequence[Piece]) -> list[Piece]:
         last = merged[-1] if merged else None
         if isinstance(piece, Text) and isinstance(last, Text):
             merged[-1] = Text(last.text + piece.text)
+        elif isinstance(piece, Reasoning) and isinstance(last, Reasoning):
+            merged[-1] = Reasoning(last.text + piece.text)
         elif isinstance(piece, CallArgs) and isinstance(last, CallArgs):
             merged[-1] = CallArgs(last.fragment + piece.fragment)
         else:
@@ -100,7 +103,7 @@ def calls_of(pieces: Sequence[Piece]) -> list[ParsedCall | BadCall]:
         elif isinstance(piece, BadCall):
             calls.append(piece)
         else:
-            assert isinstance(piece, Text), f"{piece} outside a call"
+            assert isinstance(piece, Text | Reasoning), f"{piece} outside a call"
     assert current is None, "a call without CallEnd"
     return calls
 

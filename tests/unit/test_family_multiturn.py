@@ -16,6 +16,7 @@ from agent_loops import TOOL_RESULT, langgraph_loop, llama_index_loop
 from family_tokenizers import deepseek_v32_tokenizer, tokenizer_with_markers
 from template_corpus import corpus_entries
 
+from vllm_native.formats.harmony import MARKERS as HARMONY_MARKERS
 from vllm_native.testing import ScriptedEngine
 
 THOUGHT = "I need the weather tool for Paris."
@@ -41,6 +42,10 @@ class Family:
     id_shape: str = OPENAI_ID
     options: dict[str, Any] = field(default_factory=dict)
     native: bool = False
+    final: str = "Sunny."
+    """The second reply (after the tool ran)."""
+    answer: str | None = None
+    """The agent's answer from ``final``, where checked."""
 
     def engine(self, *responses: str) -> ScriptedEngine:
         if self.native:
@@ -126,10 +131,31 @@ FAMILIES = [
         native=True,
         options={"reasoning_parser": "deepseek_r1", "chat_template_kwargs": {"thinking": True}},
     ),
+    Family(
+        # harmony, parsed by our format (detected); the <|call|> stop token is left out, as
+        # the engine leaves it out
+        "gpt_oss",
+        f"<|channel|>analysis<|message|>{THOUGHT}<|end|><|start|>assistant<|channel|>commentary "
+        'to=functions.get_weather <|constrain|>json<|message|>{"city": "Paris"}',
+        (
+            f"<|start|>assistant<|channel|>analysis<|message|>{THOUGHT}<|end|>",
+            "<|start|>assistant to=functions.get_weather<|channel|>commentary json<|message|>"
+            '{"city": "Paris"}<|call|>',
+            "<|start|>functions.get_weather to=assistant<|channel|>commentary<|message|>"
+            f'"{TOOL_RESULT}"<|end|>',
+        ),
+        template="llama.cpp/openai-gpt-oss-120b.jinja",
+        markers=HARMONY_MARKERS,
+        final="<|channel|>analysis<|message|>Answer now.<|end|><|start|>assistant"
+        "<|channel|>final<|message|>Sunny.<|return|>",
+        answer="Sunny.",
+    ),
 ]
 
 
 def check(family: Family, result) -> None:
+    if family.answer is not None:
+        assert result.answer == family.answer  # the final reply's content, no markup
     assert re.fullmatch(family.id_shape, result.call_id), result.call_id
     for expected in family.shown:
         assert expected in result.second_prompt, (expected, result.second_prompt)
@@ -140,18 +166,19 @@ def check(family: Family, result) -> None:
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
 def test_langgraph_agent_history(family):
-    check(family, langgraph_loop(family.engine(family.reply, "Sunny."), **family.options))
+    check(family, langgraph_loop(family.engine(family.reply, family.final), **family.options))
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
 async def test_llama_index_agent_history(family):
-    check(family, await llama_index_loop(family.engine(family.reply, "Sunny."), **family.options))
+    engine = family.engine(family.reply, family.final)
+    check(family, await llama_index_loop(engine, **family.options))
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
 def test_dropping_reasoning_takes_it_out_of_the_history(family):
     result = langgraph_loop(
-        family.engine(family.reply, "Sunny."), history_reasoning="drop", **family.options
+        family.engine(family.reply, family.final), history_reasoning="drop", **family.options
     )
     assert THOUGHT not in result.second_prompt
     calls_and_results = [shown for shown in family.shown if THOUGHT not in shown]

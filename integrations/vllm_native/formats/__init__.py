@@ -14,6 +14,7 @@ from ..types import ToolSpec
 from .base import ToolCallFormat
 from .deepseek import DeepSeekV3Format, DeepSeekV31Format
 from .detect import Detection, detect_family, detect_format, read_model_config
+from .harmony import HarmonyFormat
 from .hermes import HermesFormat
 from .llama3_json import Llama3JsonFormat
 from .mistral import MistralFormat
@@ -43,6 +44,7 @@ _FORMATS: dict[str, type[ToolCallFormat]] = {
     "pythonic": PythonicFormat,
     "qwen3_coder": Qwen3CoderFormat,
     "qwen3_xml": Qwen3CoderFormat,
+    "openai": HarmonyFormat,  # vLLM's name for gpt-oss (its own parser is a stub offline)
 }
 
 

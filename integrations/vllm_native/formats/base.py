@@ -20,7 +20,7 @@ Example (with the Hermes format):
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -28,6 +28,14 @@ from typing import Any, ClassVar
 @dataclass(frozen=True)
 class Text:
     """Visible content."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Reasoning:
+    """Reasoning text, for formats whose parser tells it from content itself (harmony's
+    analysis channel); other formats' reasoning is split off before they see the text."""
 
     text: str
 
@@ -68,7 +76,7 @@ class BadCall:
     name: str | None = None
 
 
-Piece = Text | CallStart | CallArgs | CallEnd | BadCall
+Piece = Text | Reasoning | CallStart | CallArgs | CallEnd | BadCall
 
 
 class FormatParser(ABC):
@@ -115,6 +123,9 @@ class ToolCallFormat(ABC):
     must keep special tokens (``skip_special_tokens=False``) so the markers survive detokenisation."""
     call_ids: ClassVar[str] = "openai"
     """The shape of the family's call ids, a style of :mod:`vllm_native.formats.call_ids`."""
+    splits_reasoning: ClassVar[bool] = False
+    """The parser itself tells reasoning from content (``Reasoning`` pieces: harmony's
+    channels), so no ``<think>`` splitter runs before it."""
 
     @abstractmethod
     def new_parser(self) -> FormatParser:
@@ -129,6 +140,19 @@ class ToolCallFormat(ABC):
         """``(begin, end)`` text around one call's arguments JSON for ``name``, for structured
         outputs (vLLM structural tags) that force the arguments to match the tool's schema.
         ``None`` when the format cannot be expressed that way."""
+        return None
+
+    def plain_parser_factory(self) -> Callable[[], FormatParser] | None:
+        """A parser for turns where no call may come out (no tools, ``tool_choice="none"``, a
+        response format); ``None`` where such output is plain text. Harmony output still has
+        channels to read."""
+        return None
+
+    def forced_calls(self, tools: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, Any] | None:
+        """Structured-outputs arguments that force one call to one of ``tools`` (``(name,
+        parameters schema)`` pairs) in the format's own syntax, parsed by :meth:`new_parser`;
+        ``None``: forced calls are the generic JSON of :mod:`vllm_native.tool_choice`. For
+        families whose model must keep its syntax around a forced call (harmony)."""
         return None
 
     def render_call(self, name: str, arguments: dict[str, Any]) -> str:
