@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import tomllib
+import yaml
 from packaging.requirements import Requirement
 
 import vllm_native
@@ -266,3 +267,14 @@ def test_without_the_default_model_package_a_model_must_be_named(isolated):
 
 def test_the_default_model_package_brings_adapter_template_and_preparation(isolated):
     assert isolated["default_model"] == ["True", "Qwen/Qwen3-8B True", "True"]
+
+
+def test_project_urls_name_one_repository_and_pages_of_the_docs_site(wheels):
+    site = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    for name, wheel in wheels.items():
+        urls = dict(u.split(", ", 1) for u in metadata(wheel).get_all("Project-URL"))
+        assert urls["Repository"] == site["repo_url"], name
+        assert urls["Issues"] == site["repo_url"] + "/issues", name
+        assert urls["Homepage"] == site["site_url"], name
+        page = urls["Documentation"].removeprefix(site["site_url"]).rstrip("/") or "index"
+        assert (ROOT / "docs" / f"{page}.md").is_file(), (name, urls["Documentation"])
