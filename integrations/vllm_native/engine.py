@@ -21,6 +21,7 @@ import queue
 import sys
 import threading
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -235,11 +236,15 @@ class VllmEngine:
 
         try:
             llm = asyncio.run_coroutine_threadsafe(build(), loop).result()
-        except BaseException:
+        except BaseException as exc:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout=5)
+            crowded = _memory_taken_by_others(exc, self)
+            if crowded is not None:
+                raise crowded from exc
             raise
         self._loop, self._thread, self._llm = loop, thread, llm
+        _STARTED.add(self)
         self._tokenizer = llm.get_tokenizer()
         self._max_model_len = int(llm.model_config.max_model_len)
 
@@ -252,6 +257,7 @@ class VllmEngine:
     def _shutdown_locked(self) -> None:
         llm, loop, thread = self._llm, self._loop, self._thread
         self._llm = self._loop = self._thread = None
+        _STARTED.discard(self)
         if llm is None:
             return
         try:
@@ -469,6 +475,57 @@ class VllmEngine:
                 yield delta
         finally:
             future.cancel()
+
+
+_STARTED: weakref.WeakSet[VllmEngine] = weakref.WeakSet()
+"""Engines of this process that are running (each holds its share of accelerator memory)."""
+
+# vLLM's words when the free device memory is less than an engine's gpu_memory_utilization share
+# (vllm/v1/worker/utils.py request_memory, 0.32 and 0.33), and PyTorch's out-of-memory error
+_MEMORY_ERROR_WORDS = ("gpu memory utilization", "out of memory")
+# With the engine core in a child process (vLLM's default) its error stays in that process's log;
+# the caller only gets this RuntimeError (vllm/v1/engine/utils.py)
+_CORE_START_FAILED = "Engine core initialization failed"
+
+
+def _uses_gpu_memory() -> bool:
+    """Whether vLLM runs on an accelerator with its own memory (not the CPU build)."""
+    from vllm.platforms import current_platform
+
+    return not current_platform.is_cpu()
+
+
+def _memory_taken_by_others(exc: BaseException, engine: VllmEngine) -> ValueError | None:
+    """The error to raise instead of ``exc`` when an engine failed to start for memory while
+    other engines of this process run; ``None`` when that is not the case.
+
+    Each vLLM engine claims ``gpu_memory_utilization`` (default 0.9) of the device's *total*
+    memory and checks that much is free, so a second engine with the defaults never fits.
+    """
+    others = [e for e in list(_STARTED) if e is not engine]
+    if not others:
+        return None
+    text = str(exc)
+    if _CORE_START_FAILED in text:
+        if not _uses_gpu_memory():
+            return None
+        said = f"vLLM said: {text} (the engine process's log above shows the root cause)"
+    elif isinstance(exc, ValueError) and any(w in text.lower() for w in _MEMORY_ERROR_WORDS):
+        said = f"vLLM said: {text}"
+    else:
+        return None
+    running = ", ".join(
+        f"{e.model!r} (gpu_memory_utilization={e.engine_args.get('gpu_memory_utilization', 0.9)})"
+        for e in others
+    )
+    return ValueError(
+        f"Starting the engine for {engine.model!r} failed while {len(others)} other engine(s) of "
+        f"this process hold accelerator memory: {running}. Each engine takes its "
+        "gpu_memory_utilization share of the device's total memory (vLLM's default 0.9), so "
+        "several engines in one process need shares that add up to less than 1: pass "
+        'engine_args={"gpu_memory_utilization": 0.45} (for example) to each of them, or close() '
+        f"the engines you no longer need first. {said}"
+    )
 
 
 def _received(item: Any) -> EngineDelta | None:

@@ -142,3 +142,87 @@ async def test_an_engine_side_generation_error_is_an_engine_error():
             engine_module.RenderedPrompt(token_ids=None, text="hi"), None
         ):
             pass
+
+
+# vLLM 0.32/0.33's words (vllm/v1/worker/utils.py request_memory) when a second engine asks for
+# its default 0.9 share of a GPU another engine already holds
+VLLM_MEMORY_ERROR = (
+    "Free memory on device cuda:0 (12.4/139.8 GiB) on startup is less than desired GPU memory "
+    "utilization (0.9, 125.82 GiB). Decrease GPU memory utilization or reduce GPU memory used by "
+    "other processes."
+)
+
+
+class _RunningEngine:
+    """What VllmEngine reads from a started AsyncLLM."""
+
+    model_config = types.SimpleNamespace(max_model_len=2048)
+    output_handler = None
+
+    def get_tokenizer(self):
+        return None
+
+    def shutdown(self):
+        pass
+
+
+@pytest.fixture
+def second_start_fails(monkeypatch, tmp_path):
+    """The first engine starts; every later start raises the given exception."""
+    from vllm.v1.engine.async_llm import AsyncLLM
+
+    def use(error: BaseException) -> tuple[VllmEngine, VllmEngine]:
+        starts = iter([_RunningEngine()])
+
+        def from_engine_args(args):
+            started = next(starts, None)
+            if started is None:
+                raise error
+            return started
+
+        monkeypatch.setattr(AsyncLLM, "from_engine_args", from_engine_args)
+        first, second = tmp_path / "first", tmp_path / "second"
+        first.mkdir(), second.mkdir()
+        return VllmEngine(str(first)).start(), VllmEngine(str(second))
+
+    yield use
+    for engine in list(engine_module._STARTED):
+        engine.close()
+
+
+def test_a_second_engine_short_of_gpu_memory_is_told_to_share_it(second_start_fails):
+    first, second = second_start_fails(ValueError(VLLM_MEMORY_ERROR))
+    with pytest.raises(ValueError) as raised:
+        second.start()
+    message = str(raised.value)
+    assert f"{second.model!r} failed" in message and "1 other engine(s)" in message
+    assert f"{first.model!r} (gpu_memory_utilization=0.9)" in message
+    assert 'engine_args={"gpu_memory_utilization": 0.45}' in message
+    assert VLLM_MEMORY_ERROR in message  # vLLM's own numbers stay visible
+    assert first.started and not second.started
+
+
+def test_an_engine_core_that_died_starting_on_a_gpu_gets_the_same_advice(
+    second_start_fails, monkeypatch
+):
+    failure = RuntimeError(
+        "Engine core initialization failed. See root cause above. Failed core proc(s): {}"
+    )
+    monkeypatch.setattr(engine_module, "_uses_gpu_memory", lambda: True)
+    _, second = second_start_fails(failure)
+    with pytest.raises(ValueError, match="gpu_memory_utilization") as raised:
+        second.start()
+    assert raised.value.__cause__ is failure
+
+
+def test_other_start_failures_and_a_first_engine_keep_vllms_error(second_start_fails, monkeypatch):
+    monkeypatch.setattr(engine_module, "_uses_gpu_memory", lambda: False)
+    failure = RuntimeError("Engine core initialization failed. See root cause above.")
+    _, second = second_start_fails(failure)
+    with pytest.raises(RuntimeError, match="^Engine core initialization failed"):
+        second.start()  # on the CPU build memory is not shared this way
+    alone = VllmEngine("/models/alone")
+    assert engine_module._memory_taken_by_others(ValueError(VLLM_MEMORY_ERROR), alone) is not None
+    for engine in list(engine_module._STARTED):
+        engine.close()
+    assert engine_module._memory_taken_by_others(ValueError(VLLM_MEMORY_ERROR), alone) is None
