@@ -148,6 +148,35 @@ def _check_main_guard() -> None:
         )
 
 
+def render_with_vllm(
+    renderer: Any,
+    messages: list[Message],
+    tools: list[ToolSpec] | None = None,
+    chat_template_kwargs: Mapping[str, Any] | None = None,
+) -> RenderedPrompt:
+    """Messages + tools -> prompt with ``renderer``, vLLM's own for the model (an engine's
+    ``renderer``: its ``HfRenderer`` for Jinja templates, ``MistralRenderer``, ...), as vLLM's
+    server renders a chat request."""
+    from vllm.renderers.params import ChatParams
+
+    kwargs: dict[str, Any] = {"add_generation_prompt": True, **(chat_template_kwargs or {})}
+    if tools:
+        kwargs["tools"] = tools
+    _, prompt = renderer.render_messages(messages, ChatParams(chat_template_kwargs=kwargs))
+    ids = prompt.get("prompt_token_ids")
+    text = prompt.get("prompt")
+    if text is None and ids is not None:
+        text = renderer.get_tokenizer().decode(ids)
+    media = {k: prompt[k] for k in ("multi_modal_data", "multi_modal_uuids") if k in prompt}
+    return RenderedPrompt(
+        token_ids=list(ids) if ids is not None else None,
+        text=text,
+        messages=messages,
+        tools=tools,
+        multi_modal=media or None,
+    )
+
+
 class VllmEngine:
     """A lazily started ``AsyncLLM`` on its own thread and event loop.
 
@@ -342,27 +371,9 @@ class VllmEngine:
     ) -> RenderedPrompt:
         """Messages + tools -> prompt token ids, through vLLM's own chat-template renderer
         (sandboxed Jinja, the model's template, vLLM's message normalisation)."""
-        from vllm.renderers.params import ChatParams
-
         self.start()
-        kwargs: dict[str, Any] = {"add_generation_prompt": True, **(chat_template_kwargs or {})}
-        if tools:
-            kwargs["tools"] = tools
-        params = ChatParams(chat_template_kwargs=kwargs)
         with self._tokenizer_lock:
-            _, prompt = self._llm.renderer.render_messages(messages, params)
-            ids = prompt.get("prompt_token_ids")
-            text = prompt.get("prompt")
-            if text is None and ids is not None:
-                text = self._tokenizer.decode(ids)
-        media = {k: prompt[k] for k in ("multi_modal_data", "multi_modal_uuids") if k in prompt}
-        return RenderedPrompt(
-            token_ids=list(ids) if ids is not None else None,
-            text=text,
-            messages=messages,
-            tools=tools,
-            multi_modal=media or None,
-        )
+            return render_with_vllm(self._llm.renderer, messages, tools, chat_template_kwargs)
 
     def render_text(self, prompt: str) -> RenderedPrompt:
         """A raw completion prompt (no chat template)."""

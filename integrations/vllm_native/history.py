@@ -36,6 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import get_args
 
+from .formats.detect import detect_family
 from .types import HistoryReasoning, Message
 
 HISTORY_REASONING: tuple[str, ...] = get_args(HistoryReasoning)
@@ -56,6 +57,9 @@ class HistoryPolicy:
     """Message keys the reasoning is sent under when resent."""
     developer_role: bool = False
     """Whether ``developer`` messages keep their role (else they become ``system``)."""
+    one_call_per_message: bool = False
+    """The family writes one call per assistant message (gpt-oss's harmony): an earlier turn
+    with several calls is sent as one assistant message per call, each followed by its result."""
 
     def choosing(self, requested: str | None) -> HistoryPolicy:
         """This family policy with a request's ``history_reasoning`` (``None``: as it is)."""
@@ -90,12 +94,53 @@ def history_policy(
         requested or ("resend" if reads else "drop"),
         keys=_REASONING_KEYS + (("thinking",) if thinking else ()),
         developer_role="developer" in template,
+        # harmony messages carry one recipient each; gpt-oss's template renders only
+        # tool_calls[0] of a turn and names every result after the latest call
+        one_call_per_message=detect_family(template).reasoning == "openai_gptoss",
     )
 
 
 def apply_history_policy(messages: list[Message], policy: HistoryPolicy) -> list[Message]:
     """``messages`` as the family expects them (changed messages are copies)."""
-    return [_apply(message, policy) for message in messages]
+    applied = [_apply(message, policy) for message in messages]
+    return _one_call_per_message(applied) if policy.one_call_per_message else applied
+
+
+def _one_call_per_message(messages: list[Message]) -> list[Message]:
+    """Each assistant turn with several calls as one message per call, each followed by the
+    tool message answering it (as vLLM's harmony renderer writes one message per call).
+
+    >>> calls = [{"id": i, "function": {"name": "f", "arguments": {}}} for i in "ab"]
+    >>> [(m["role"], m.get("tool_call_id") or m["tool_calls"][0]["id"]) for m in
+    ...  _one_call_per_message([{"role": "assistant", "content": "", "tool_calls": calls},
+    ...     {"role": "tool", "tool_call_id": "a"}, {"role": "tool", "tool_call_id": "b"}])]
+    [('assistant', 'a'), ('tool', 'a'), ('assistant', 'b'), ('tool', 'b')]
+    """
+    out: list[Message] = []
+    i = 0
+    while i < len(messages):
+        message, i = messages[i], i + 1
+        calls = (message.get("tool_calls") or []) if message.get("role") == "assistant" else []
+        if len(calls) < 2:
+            out.append(message)
+            continue
+        results = []
+        while i < len(messages) and messages[i].get("role") == "tool":
+            results.append(messages[i])
+            i += 1
+        for n, call in enumerate(calls):
+            # the first keeps the turn's content and reasoning; the others are calls only
+            out.append({**message, "tool_calls": [call]} if n == 0 else _call_only(call))
+            answer = next((r for r in results if r.get("tool_call_id") == call.get("id")), None)
+            if answer is not None:
+                out.append(answer)
+                results.remove(answer)
+        out.extend(results)  # results that answer no call of the turn stay after it
+    return out
+
+
+def _call_only(call: dict) -> Message:
+    return {"role": "assistant", "content": "", "tool_calls": [call]}
 
 
 def _apply(message: Message, policy: HistoryPolicy) -> Message:
