@@ -15,6 +15,11 @@ assigns: one block for reasoning, one for text and one per tool call, numbered i
 appearance. langchain-core would otherwise number text blocks by itself and keep each tool-call
 chunk's own call index, so text block 0 and tool call 0 would merge into one block.
 
+Text and reasoning chunks, one per token, are built without re-validation (``content_chunk``):
+pydantic's validation of two objects per token (the chunk and its ``ChatGenerationChunk``) was
+most of a token's CPU; chunks with tool calls, logprobs or usage go through the validators,
+which derive fields from them.
+
 Example:
     >>> from vllm_native.types import Finish, ChatMessage, TextDelta, Usage
     >>> builder = ChunkBuilder(v1=False)
@@ -37,6 +42,7 @@ from langchain_core.messages.tool import (
     tool_call,
     tool_call_chunk,
 )
+from langchain_core.outputs import ChatGenerationChunk
 from langchain_core.utils.json import parse_partial_json
 
 from vllm_native.types import (
@@ -52,6 +58,72 @@ from vllm_native.types import (
 )
 
 from ._settings import MODEL_PROVIDER
+
+_set = object.__setattr__
+
+
+def _trusted(cls: type[Any], fields_set: set[str], values: dict[str, Any]) -> Any:
+    """What ``cls.model_construct(fields_set, **values)`` makes when ``values`` holds every
+    field: the instance, no validation. Written out because ``model_construct`` looks each
+    absent field's default factory's signature up on every call and checks aliases field by
+    field, which makes it as slow as validating."""
+    obj = cls.__new__(cls)
+    _set(obj, "__dict__", values)
+    _set(obj, "__pydantic_fields_set__", fields_set)
+    _set(obj, "__pydantic_extra__", {} if cls.model_config.get("extra") == "allow" else None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
+def content_chunk(
+    content: str | list[str | dict[str, Any]],
+    *,
+    additional_kwargs: dict[str, Any] | None = None,
+    response_metadata: dict[str, Any] | None = None,
+    message_id: str | None = None,
+) -> AIMessageChunk:
+    """The ``AIMessageChunk`` of a text or reasoning delta, equal to
+    ``AIMessageChunk(content=..., ...)`` with the same arguments but built without validation:
+    with no tool calls, usage or ``chunk_position``, none of its validators changes anything.
+
+    >>> content_chunk("Hi") == AIMessageChunk(content="Hi")
+    True
+    """
+    fields_set = {"content"}
+    if additional_kwargs is not None:
+        fields_set.add("additional_kwargs")
+    if response_metadata is not None:
+        fields_set.add("response_metadata")
+    if message_id is not None:
+        fields_set.add("id")
+    values = {
+        "content": content,
+        "additional_kwargs": {} if additional_kwargs is None else additional_kwargs,
+        "response_metadata": {} if response_metadata is None else response_metadata,
+        "type": "AIMessageChunk",
+        "name": None,
+        "id": message_id,
+        "tool_calls": [],
+        "invalid_tool_calls": [],
+        "usage_metadata": None,
+        "tool_call_chunks": [],
+        "chunk_position": None,
+    }
+    return _trusted(AIMessageChunk, fields_set, values)  # type: ignore[no-any-return]
+
+
+def generation_chunk(message: AIMessageChunk) -> ChatGenerationChunk:
+    """``ChatGenerationChunk(message=message)`` without validation: its one validator sets
+    ``text`` to the message's text, done here.
+
+    >>> generation_chunk(content_chunk("Hi")) == ChatGenerationChunk(message=AIMessageChunk("Hi"))
+    True
+    """
+    content = message.content
+    text = content if isinstance(content, str) else str(message.text)
+    values = {"text": text, "generation_info": None, "type": "ChatGenerationChunk"}
+    values["message"] = message
+    return _trusted(ChatGenerationChunk, {"message", "text"}, values)  # type: ignore[no-any-return]
 
 
 def usage_metadata(usage: Usage) -> UsageMetadata:
@@ -105,10 +177,12 @@ def to_ai_message(message: ChatMessage, *, v1: bool) -> AIMessage:
 
 class ChunkBuilder:
     """Turns the events of one streamed turn into ``AIMessageChunk``s, one per event; ``final``
-    is the core's final message once the last event went through."""
+    is the core's final message once the last event went through. Every chunk has the id
+    ``message_id`` (``None``: langchain-core names them)."""
 
-    def __init__(self, *, v1: bool) -> None:
+    def __init__(self, *, v1: bool, message_id: str | None = None) -> None:
         self.v1 = v1
+        self.message_id = message_id
         self.final: ChatMessage | None = None
         self._blocks: dict[Any, int] = {}  # "reasoning" | "text" | call index -> block index
         self._sent: dict[int, list[str]] = {}  # streamed call index -> argument fragments sent
@@ -131,7 +205,7 @@ class ChunkBuilder:
             meta: dict[str, Any] = {"logprobs": logprobs_to_openai(event.tokens)}
             if self.v1:
                 meta["output_version"] = "v1"
-            return AIMessageChunk(content=[] if self.v1 else "", response_metadata=meta)
+            return self._validated(content=[] if self.v1 else "", response_metadata=meta)
         if isinstance(event, TextDelta):
             block = {"type": "text", "text": event.text}
             return self._make("text", block, event.text)
@@ -151,13 +225,28 @@ class ChunkBuilder:
         return self._make(("call", event.index), block, "", tool_call_chunks=[call])
 
     def _make(self, key: Any, block: dict[str, Any], text: str, **fields: Any) -> AIMessageChunk:
-        """A chunk with ``text`` as content, or (v1) ``block`` numbered by its ``key``."""
+        """A chunk with ``text`` as content, or (v1) ``block`` numbered by its ``key``. Text and
+        reasoning chunks skip validation (``content_chunk``); tool-call chunks need it (it
+        derives ``tool_calls`` from ``tool_call_chunks``)."""
+        content: str | list[str | dict[str, Any]] = text
+        meta = None
         if self.v1:
-            numbered = {**block, "index": self._block_index(key)}
-            return AIMessageChunk(
-                content=[numbered], response_metadata={"output_version": "v1"}, **fields
-            )
-        return AIMessageChunk(content=text, **fields)
+            content = [{**block, "index": self._block_index(key)}]
+            meta = {"output_version": "v1"}
+        if "tool_call_chunks" in fields:
+            return self._validated(content=content, response_metadata=meta or {}, **fields)
+        return content_chunk(
+            content,
+            additional_kwargs=fields.get("additional_kwargs"),
+            response_metadata=meta,
+            message_id=self.message_id,
+        )
+
+    def _validated(self, **fields: Any) -> AIMessageChunk:
+        """A validated chunk, with this turn's id."""
+        if self.message_id is not None:
+            fields["id"] = self.message_id
+        return AIMessageChunk(**fields)
 
     def _block_index(self, key: Any) -> int:
         return self._blocks.setdefault(key, len(self._blocks))
@@ -180,15 +269,15 @@ class ChunkBuilder:
                     for c in closers
                 ]
                 out.append(
-                    AIMessageChunk(
+                    self._validated(
                         content=blocks,
                         tool_call_chunks=closers,
                         response_metadata={"output_version": "v1"},
                     )
                 )
             else:
-                out.append(AIMessageChunk(content="", tool_call_chunks=closers))
-        last = AIMessageChunk(
+                out.append(self._validated(content="", tool_call_chunks=closers))
+        last = self._validated(
             content=[] if self.v1 else "",
             response_metadata=response_metadata(event.message, v1=self.v1),
             usage_metadata=usage_metadata(event.usage),

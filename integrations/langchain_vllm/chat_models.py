@@ -56,7 +56,7 @@ from vllm_native.types import (
 )
 
 from ._messages import to_openai_messages
-from ._output import ChunkBuilder, to_ai_message
+from ._output import ChunkBuilder, generation_chunk, to_ai_message
 from ._settings import CALL_SAMPLING_OPTIONS, VllmSettings
 from ._tools import ToolLike, format_tool_choice, format_tools, json_schema_format
 
@@ -381,9 +381,9 @@ class ChatVLLM(VllmSettings, BaseChatModel):
             return self._results(self._client.choices(request))
         if run_manager is None or not self._streams_into(run_manager, kwargs, async_api=False):
             return self._result(self._client.chat(request))
-        builder = ChunkBuilder(v1=self._v1)
         run_id = f"{LC_ID_PREFIX}-{run_manager.run_id}"
-        for _ in self._chunks(request, builder, run_manager, run_id):
+        builder = ChunkBuilder(v1=self._v1, message_id=run_id)
+        for _ in self._chunks(request, builder, run_manager):
             pass
         return self._result(builder.final, run_id)
 
@@ -399,9 +399,9 @@ class ChatVLLM(VllmSettings, BaseChatModel):
             return self._results(await self._client.achoices(request))
         if run_manager is None or not self._streams_into(run_manager, kwargs, async_api=True):
             return self._result(await self._client.achat(request))
-        builder = ChunkBuilder(v1=self._v1)
         run_id = f"{LC_ID_PREFIX}-{run_manager.run_id}"
-        async for _ in self._achunks(request, builder, run_manager, run_id):
+        builder = ChunkBuilder(v1=self._v1, message_id=run_id)
+        async for _ in self._achunks(request, builder, run_manager):
             pass
         return self._result(builder.final, run_id)
 
@@ -446,14 +446,12 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         request: ChatRequest,
         builder: ChunkBuilder,
         run_manager: CallbackManagerForLLMRun | None,
-        message_id: str | None = None,
     ) -> Iterator[ChatGenerationChunk]:
         """The turn's chunks, each reported to ``run_manager``; leaving early aborts it."""
         with closing(self._client.stream(request)) as events:
             for event in events:
                 for message in builder.chunks(event):
-                    chunk = ChatGenerationChunk(message=message)
-                    chunk.message.id = message_id
+                    chunk = generation_chunk(message)
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -463,15 +461,13 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         request: ChatRequest,
         builder: ChunkBuilder,
         run_manager: AsyncCallbackManagerForLLMRun | None,
-        message_id: str | None = None,
     ) -> AsyncIterator[ChatGenerationChunk]:
         """Async ``_chunks``."""
         events = self._client.astream(request)
         async with aclosing(events):  # type: ignore[type-var]
             async for event in events:
                 for message in builder.chunks(event):
-                    chunk = ChatGenerationChunk(message=message)
-                    chunk.message.id = message_id
+                    chunk = generation_chunk(message)
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
