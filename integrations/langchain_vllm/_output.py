@@ -234,7 +234,9 @@ class ChunkBuilder:
             content = [{**block, "index": self._block_index(key)}]
             meta = {"output_version": "v1"}
         if "tool_call_chunks" in fields:
-            return self._validated(content=content, response_metadata=meta or {}, **fields)
+            if meta is not None:
+                fields["response_metadata"] = meta
+            return self._validated(content=content, **fields)
         return content_chunk(
             content,
             additional_kwargs=fields.get("additional_kwargs"),
