@@ -33,7 +33,7 @@ Example:
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_core.messages import AIMessage, AIMessageChunk, UsageMetadata
 from langchain_core.messages.tool import (
@@ -44,6 +44,7 @@ from langchain_core.messages.tool import (
 )
 from langchain_core.outputs import ChatGenerationChunk
 from langchain_core.utils.json import parse_partial_json
+from pydantic import BaseModel
 
 from vllm_native.types import (
     ChatEvent,
@@ -60,9 +61,10 @@ from vllm_native.types import (
 from ._settings import MODEL_PROVIDER
 
 _set = object.__setattr__
+M = TypeVar("M", bound=BaseModel)
 
 
-def _trusted(cls: type[Any], fields_set: set[str], values: dict[str, Any]) -> Any:
+def _trusted(cls: type[M], fields_set: set[str], values: dict[str, Any]) -> M:
     """What ``cls.model_construct(fields_set, **values)`` makes when ``values`` holds every
     field: the instance, no validation. Written out because ``model_construct`` looks each
     absent field's default factory's signature up on every call and checks aliases field by
@@ -109,7 +111,7 @@ def content_chunk(
         "tool_call_chunks": [],
         "chunk_position": None,
     }
-    return _trusted(AIMessageChunk, fields_set, values)  # type: ignore[no-any-return]
+    return _trusted(AIMessageChunk, fields_set, values)
 
 
 def generation_chunk(message: AIMessageChunk) -> ChatGenerationChunk:
@@ -121,9 +123,13 @@ def generation_chunk(message: AIMessageChunk) -> ChatGenerationChunk:
     """
     content = message.content
     text = content if isinstance(content, str) else str(message.text)
-    values = {"text": text, "generation_info": None, "type": "ChatGenerationChunk"}
-    values["message"] = message
-    return _trusted(ChatGenerationChunk, {"message", "text"}, values)  # type: ignore[no-any-return]
+    values: dict[str, Any] = {
+        "text": text,
+        "generation_info": None,
+        "type": "ChatGenerationChunk",
+        "message": message,
+    }
+    return _trusted(ChatGenerationChunk, {"message", "text"}, values)
 
 
 def usage_metadata(usage: Usage) -> UsageMetadata:

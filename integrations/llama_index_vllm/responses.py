@@ -20,7 +20,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -31,6 +31,7 @@ from llama_index.core.base.llms.types import (
     TextBlock,
     ThinkingBlock,
 )
+from pydantic import BaseModel
 
 from vllm_native import types as core
 
@@ -153,15 +154,16 @@ class CompletionStream:
 
 
 _set = object.__setattr__
+M = TypeVar("M", bound=BaseModel)
 
 
-def _trusted(cls: type[Any], fields_set: set[str], values: dict[str, Any]) -> Any:
+def _trusted(cls: type[M], fields_set: set[str], values: dict[str, Any]) -> M:
     """What ``cls.model_construct(fields_set, **values)`` makes when ``values`` holds every
     field, without its field-by-field alias and default lookups (slower than validating)."""
     obj = cls.__new__(cls)
     _set(obj, "__dict__", values)
     _set(obj, "__pydantic_fields_set__", fields_set)
-    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_extra__", {} if cls.model_config.get("extra") == "allow" else None)
     _set(obj, "__pydantic_private__", None)
     return obj
 
@@ -184,8 +186,12 @@ def _text_response(
     """
     blocks: list[Any] = []
     if reasoning:
-        thinking = {"block_type": "thinking", "content": reasoning, "num_tokens": None}
-        thinking["additional_information"] = {}
+        thinking: dict[str, Any] = {
+            "block_type": "thinking",
+            "content": reasoning,
+            "num_tokens": None,
+            "additional_information": {},
+        }
         blocks.append(_trusted(ThinkingBlock, {"content"}, thinking))
     blocks.append(_trusted(TextBlock, {"text"}, {"block_type": "text", "text": content}))
     message = _trusted(
@@ -193,8 +199,11 @@ def _text_response(
         {"role", "additional_kwargs", "blocks"},
         {"role": MessageRole.ASSISTANT, "additional_kwargs": {}, "blocks": blocks},
     )
-    values = {"message": message, "raw": None, "delta": delta, "logprobs": tokens}
-    values["additional_kwargs"] = kwargs
-    return _trusted(  # type: ignore[no-any-return]
-        ChatResponse, {"message", "delta", "additional_kwargs", "logprobs"}, values
-    )
+    values: dict[str, Any] = {
+        "message": message,
+        "raw": None,
+        "delta": delta,
+        "logprobs": tokens,
+        "additional_kwargs": kwargs,
+    }
+    return _trusted(ChatResponse, {"message", "delta", "additional_kwargs", "logprobs"}, values)
