@@ -133,11 +133,22 @@ def generation_chunk(message: AIMessageChunk) -> ChatGenerationChunk:
 
 
 def usage_metadata(usage: Usage) -> UsageMetadata:
-    return UsageMetadata(
+    """LangChain's usage, with ``input_token_details.cache_read`` (prefix-cache hits) and
+    ``output_token_details.reasoning`` where the core has them, as ``ChatOpenAI`` reports them.
+
+    >>> usage_metadata(Usage(40, 9, cached_tokens=32, reasoning_tokens=6))["input_token_details"]
+    {'cache_read': 32}
+    """
+    metadata = UsageMetadata(
         input_tokens=usage.prompt_tokens,
         output_tokens=usage.completion_tokens,
         total_tokens=usage.total_tokens,
     )
+    if usage.cached_tokens is not None:
+        metadata["input_token_details"] = {"cache_read": usage.cached_tokens}
+    if usage.reasoning_tokens is not None:
+        metadata["output_token_details"] = {"reasoning": usage.reasoning_tokens}
+    return metadata
 
 
 def response_metadata(message: ChatMessage, *, v1: bool) -> dict[str, Any]:

@@ -204,6 +204,42 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
             model_name=self._client.model_name,
         )
 
+    @property
+    def tokenizer(self) -> Callable[[str], list[int]]:
+        """The model's own tokenizer as a ``str -> list`` function, for what LlamaIndex counts
+        with ``tokenizer_fn`` (its default is GPT's tiktoken): ``Settings.tokenizer =
+        llm.tokenizer``, ``ChatMemoryBuffer.from_defaults(llm=llm, tokenizer_fn=llm.tokenizer)``,
+        ``Memory.from_defaults(tokenizer_fn=llm.tokenizer)``, ``TokenCountingHandler(tokenizer=
+        llm.tokenizer)``. Calling it starts the engine; the hub is never asked.
+
+        >>> from vllm_native.testing import ScriptedEngine
+        >>> len(Vllm(engine=ScriptedEngine([])).tokenizer("three words here"))
+        3
+        """
+        return self._client.encode
+
+    def count_tokens(
+        self, messages: Sequence[ChatMessage], tools: Sequence[BaseTool] | None = None
+    ) -> int:
+        """Tokens of the prompt ``messages`` (and ``tools``) render to: the model's own chat
+        template and tokenizer, with this object's ``chat_template_kwargs`` and reasoning
+        controls, exactly what a turn sends (as LangChain's ``get_num_tokens_from_messages``).
+        Repeated counts are cached.
+
+        >>> from vllm_native.testing import ScriptedEngine
+        >>> llm = Vllm(engine=ScriptedEngine([]))
+        >>> llm.count_tokens([ChatMessage(role="user", content="Hi there")])
+        8
+        """
+        request = ChatRequest(
+            messages=to_openai_messages(messages),
+            tools=to_openai_tools(tools or []) or None,
+            chat_template_kwargs=dict(self.chat_template_kwargs),
+            thinking=self.thinking,
+            reasoning_effort=self.reasoning_effort,
+        )
+        return self._client.count_tokens(request)
+
     def close(self) -> None:
         """Release the engine (see ``ChatClient.close``)."""
         self._client.close()

@@ -53,17 +53,20 @@ def finish_info(message: core.ChatMessage) -> dict[str, Any]:
 
 
 def _raw(message: core.ChatMessage) -> dict[str, Any]:
-    """``raw`` of a final response, in the OpenAI shape LlamaIndex's token counter reads."""
+    """``raw`` of a final response, in the OpenAI shape LlamaIndex's token counter reads, with
+    ``prompt_tokens_details.cached_tokens`` (prefix-cache hits) and
+    ``completion_tokens_details.reasoning_tokens`` where the core has them."""
     usage = message.usage
-    return {
-        "model": message.model_name,
-        "finish_reason": message.finish_reason,
-        "usage": {
-            "prompt_tokens": usage.prompt_tokens,
-            "completion_tokens": usage.completion_tokens,
-            "total_tokens": usage.total_tokens,
-        },
+    counts: dict[str, Any] = {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
     }
+    if usage.cached_tokens is not None:
+        counts["prompt_tokens_details"] = {"cached_tokens": usage.cached_tokens}
+    if usage.reasoning_tokens is not None:
+        counts["completion_tokens_details"] = {"reasoning_tokens": usage.reasoning_tokens}
+    return {"model": message.model_name, "finish_reason": message.finish_reason, "usage": counts}
 
 
 def logprobs(tokens: tuple[core.TokenLogprob, ...] | None) -> list[list[LogProb]] | None:

@@ -80,6 +80,8 @@ class _Turn:
     assembler: StreamAssembler
     logprobs: list[TokenLogprob] | None = None
     """The log probabilities so far, when the request asked for them."""
+    count_tokens: Callable[[str], int] | None = None
+    """Counts the reasoning's tokens, for a turn of a model that reasons."""
 
     def events(self, deltas: Iterator[EngineDelta]) -> Generator[ChatEvent, None, None]:
         """The one pump from engine deltas to events (sync)."""
@@ -108,11 +110,24 @@ class _Turn:
 
     def end(self, last: EngineDelta | None) -> list[ChatEvent]:
         events = list(self.assembler.finish(*_ending(last)))
-        if self.logprobs is not None and events and isinstance(events[-1], Finish):
-            finish = events[-1]
-            message = replace(finish.message, logprobs=tuple(self.logprobs))
-            events[-1] = replace(finish, message=message)
+        if events and isinstance(events[-1], Finish):
+            events[-1] = self._completed(events[-1])
         return events
+
+    def _completed(self, finish: Finish) -> Finish:
+        """The final event with what only the whole turn knows: its log probabilities and how
+        many tokens its reasoning took (vLLM's server counts the tokens between the reasoning
+        markers; here the reasoning text, markers excluded, is counted in the model's
+        tokenizer, which the streamed deltas cannot attribute token by token)."""
+        message = finish.message
+        if self.logprobs is not None:
+            message = replace(message, logprobs=tuple(self.logprobs))
+        if self.count_tokens is not None:
+            reasoning = self.count_tokens(message.reasoning) if message.reasoning else 0
+            usage = replace(finish.usage, reasoning_tokens=reasoning)
+            message = replace(message, usage=usage)
+            finish = replace(finish, usage=usage)
+        return replace(finish, message=message)
 
 
 class ChatClient:
@@ -322,6 +337,19 @@ class ChatClient:
         """Tokens of ``text`` as the model's tokenizer encodes a raw prompt."""
         return self.engine.render_text(text).num_tokens
 
+    def encode(self, text: str) -> list[int]:
+        """Token ids of ``text`` in the model's own tokenizer, no special tokens added: a
+        ``str -> list`` tokenizer function, the kind LlamaIndex's memory and token counters take.
+
+        >>> from vllm_native.testing import ScriptedEngine
+        >>> len(ChatClient(engine=ScriptedEngine([])).encode("three words here"))
+        3
+        """
+        return self.engine.encode(text)
+
+    def _count(self, text: str) -> int:
+        return len(self.engine.encode(text))
+
     # -- internals ------------------------------------------------------------------------------
     def _format(self, request: ChatRequest) -> tuple[ToolCallFormat, CallIds, HistoryPolicy]:
         """The tool-call format of this model, how it wants history call ids written, and what
@@ -402,7 +430,12 @@ class ChatClient:
             new_id=call_ids.new_id_factory(request.messages),
         )
         return _Turn(
-            prompt, params, self._adapter(request), assembler, _logprobs_list(request.sampling)
+            prompt,
+            params,
+            self._adapter(request),
+            assembler,
+            _logprobs_list(request.sampling),
+            count_tokens=self._count if reasoning is not None else None,
         )
 
     def detection(self) -> Detection:
@@ -529,7 +562,9 @@ def _regroup(
 def _ending(last: EngineDelta | None) -> tuple[str, Usage]:
     if last is None or last.finish_reason is None:
         raise EngineError("the engine stream ended without a finish reason")
-    return last.finish_reason, Usage(last.prompt_tokens, last.completion_tokens)
+    return last.finish_reason, Usage(
+        last.prompt_tokens, last.completion_tokens, cached_tokens=last.cached_tokens
+    )
 
 
 def _final(events: Iterable[ChatEvent]) -> ChatMessage:

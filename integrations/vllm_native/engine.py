@@ -60,6 +60,8 @@ class EngineDelta:
     completion_tokens: int = 0
     logprobs: tuple[TokenLogprob, ...] | None = None
     """Log probabilities of ``token_ids`` (only when the sampling params asked for them)."""
+    cached_tokens: int | None = None
+    """Prompt tokens served from the prefix cache (``None``: the engine does not say)."""
 
 
 @dataclass
@@ -120,6 +122,11 @@ class Engine(Protocol):
     ) -> RenderedPrompt: ...
 
     def render_text(self, prompt: str) -> RenderedPrompt: ...
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of ``text`` in the model's tokenizer, no special tokens added (what a piece
+        of generated text cost; what LlamaIndex's ``tokenizer_fn`` returns)."""
+        ...
 
     def stream(
         self, prompt: RenderedPrompt, params: Any, lora: str | None = None
@@ -382,6 +389,11 @@ class VllmEngine:
             ids = tokenizer.encode(prompt)
         return RenderedPrompt(token_ids=list(ids), text=prompt)
 
+    def encode(self, text: str) -> list[int]:
+        tokenizer = self.tokenizer
+        with self._tokenizer_lock:
+            return list(tokenizer.encode(text, add_special_tokens=False))
+
     # -- generation -----------------------------------------------------------------------------
     def lora_request(self, adapter: str | None) -> Any:
         """vLLM's ``LoRARequest`` for a resolved adapter path or hub id (``None``: the base);
@@ -425,7 +437,13 @@ class VllmEngine:
             if top is not None:
                 logprobs = from_vllm(o.token_ids, o.logprobs, top=top, decode=self._decode)
             yield EngineDelta(
-                o.text, tuple(o.token_ids), finish, prompt_tokens, completion_tokens, logprobs
+                o.text,
+                tuple(o.token_ids),
+                finish,
+                prompt_tokens,
+                completion_tokens,
+                logprobs,
+                cached_tokens=out.num_cached_tokens,
             )
 
     def _decode(self, token_id: int) -> str:

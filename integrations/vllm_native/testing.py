@@ -58,6 +58,17 @@ class ScriptedEngine:
     ``chunks=[sizes]`` explicit sizes (cycled), ``seed=`` random sizes of 1 to 8 characters,
     ``tokenizer=`` (a Hugging Face tokenizer) real token boundaries; otherwise one chunk per word.
     Usage counts tokens with ``tokenizer`` when given, else whitespace-separated words.
+    ``prefix_caching=True`` (with a ``tokenizer``) reports cached prompt tokens as vLLM's prefix
+    cache does: the longest prefix shared with an earlier prompt, in whole blocks of
+    ``block_size`` tokens, never the prompt's last token.
+
+    >>> from transformers import AutoTokenizer
+    >>> from vllm_native.models import model_path
+    >>> engine = ScriptedEngine(["a", "b"], tokenizer=AutoTokenizer.from_pretrained(model_path()),
+    ...                         prefix_caching=True)
+    >>> prompt = engine.render_text("word " * 40)
+    >>> [list(engine.stream(prompt, None))[-1].cached_tokens for _ in range(2)]
+    [0, 32]
     """
 
     def __init__(
@@ -71,6 +82,8 @@ class ScriptedEngine:
         max_model_len: int = 8192,
         model_name: str = "scripted",
         multimodal: bool = False,
+        prefix_caching: bool = False,
+        block_size: int = 16,
     ) -> None:
         if isinstance(chunks, int) and chunks <= 0:
             raise ValueError("chunks must be a positive size")
@@ -82,6 +95,9 @@ class ScriptedEngine:
         self._max_model_len = max_model_len
         self._model_name = model_name
         self._multimodal = multimodal
+        self._prefix_caching = prefix_caching
+        self._block_size = block_size
+        self._cached_prompts: list[list[int]] = []
         self._lock = threading.Lock()
         self.requests: list[ScriptedRequest] = []
         self.closed = False
@@ -159,15 +175,33 @@ class ScriptedEngine:
             return None
         return list(self._tokenizer.encode(text, add_special_tokens=False))
 
-    def count_tokens(self, text: str) -> int:
+    def encode(self, text: str) -> list[int]:
+        """Token ids of ``text`` with the tokenizer; without one, a made-up id per word."""
         if self._tokenizer is not None:
-            return len(self._tokenizer.encode(text, add_special_tokens=False))
-        return len(text.split())
+            return list(self._tokenizer.encode(text, add_special_tokens=False))
+        return list(range(len(text.split())))
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.encode(text))
 
     # -- generation ---------------------------------------------------------------------------
+    def _cached_tokens(self, prompt: RenderedPrompt) -> int | None:
+        """Prompt tokens an earlier prompt's cached blocks cover (``None`` without caching)."""
+        if not self._prefix_caching or prompt.token_ids is None:
+            return None
+        ids = prompt.token_ids
+        best = 0
+        for earlier in self._cached_prompts:
+            common = min(len(ids), len(earlier))
+            shared = next((i for i in range(common) if ids[i] != earlier[i]), common)
+            best = max(best, shared)
+        self._cached_prompts.append(list(ids))
+        best = min(best, len(ids) - 1)  # vLLM computes the last prompt token again
+        return best // self._block_size * self._block_size
+
     def _take(
         self, prompt: RenderedPrompt, params: Any, lora: str | None
-    ) -> tuple[list[str], str, int, int | None]:
+    ) -> tuple[list[str], str, int, int | None, int | None]:
         with self._lock:
             if not self._responses:
                 raise RuntimeError(
@@ -179,8 +213,9 @@ class ScriptedEngine:
                 ScriptedRequest(prompt.text or "", prompt.messages, prompt.tools, params, lora)
             )
             pieces = self._split(text)
+            cached = self._cached_tokens(prompt)
         top = getattr(params, "logprobs", None)
-        return pieces, finish, self.count_tokens(prompt.text or ""), top
+        return pieces, finish, self.count_tokens(prompt.text or ""), top, cached
 
     def _split(self, text: str) -> list[str]:
         if not text:
@@ -209,7 +244,12 @@ class ScriptedEngine:
         return pieces
 
     def _deltas(
-        self, pieces: list[str], finish: str, prompt_tokens: int, top: int | None
+        self,
+        pieces: list[str],
+        finish: str,
+        prompt_tokens: int,
+        top: int | None,
+        cached: int | None,
     ) -> list[EngineDelta]:
         out, done = [], ""
         for k, piece in enumerate(pieces):
@@ -222,6 +262,7 @@ class ScriptedEngine:
                     prompt_tokens=prompt_tokens,
                     completion_tokens=self.count_tokens(done) if last else k + 1,
                     logprobs=None if top is None else (_made_up_logprob(k, piece, top),),
+                    cached_tokens=cached,
                 )
             )
         return out

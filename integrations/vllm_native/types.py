@@ -354,10 +354,14 @@ except the messages and the sampling options."""
 
 @dataclass(frozen=True)
 class Usage:
-    """Token counts of one response."""
+    """Token counts of one response. ``cached_tokens``: prompt tokens vLLM's prefix cache served
+    (``RequestOutput.num_cached_tokens``); ``reasoning_tokens``: tokens of the reasoning part,
+    for a model that reasons. ``None`` where the engine or the model has no such count."""
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int | None = None
+    reasoning_tokens: int | None = None
 
     @property
     def total_tokens(self) -> int:
