@@ -491,7 +491,10 @@ class ChatClient:
             start.rstrip()
         )
         ends_at = reasoning_end_markers(name, call_markers, self.tool_calls_in_reasoning)
-        return ReasoningSplitter(start, end, starts_in_reasoning=opened, ends_at=ends_at)
+        wrapper = self.detection().content_wrapper  # Granite 3.3's <response> tags
+        return ReasoningSplitter(
+            start, end, starts_in_reasoning=opened, ends_at=ends_at, drop=wrapper
+        )
 
     def _adapter(self, request: ChatRequest) -> str | None:
         return resolve_adapter(request.lora) if request.lora is not None else self.lora

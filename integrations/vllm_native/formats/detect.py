@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .tokenizer_mode import format_for_tokenizer, tokenizer_mode
@@ -46,6 +46,10 @@ class Detection:
     tool_parser: str | None
     reasoning: str
     source: str
+    content_wrapper: tuple[str, ...] = field(default=(), repr=False)
+    """Markers the family wraps its answer in after thinking (Granite 3.3's
+    ``<response>...</response>``): removed from the content, as vLLM's ``ernie45`` reasoning
+    parser removes the same tags."""
 
 
 REASONING_MARKERS: dict[str, tuple[str, str]] = {
@@ -83,6 +87,12 @@ _TEMPLATE_TOOL_MARKERS: tuple[tuple[str, str], ...] = (
     ("<|python_tag|>", "llama3_json"),
     ('"parameters": dictionary of argument name', "llama3_json"),
     ("Environment: ipython", "llama3_json"),
+)
+
+_CONTENT_WRAPPERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # Granite 3.3 thinking mode: "Write your thoughts between <think></think> and write your
+    # response between <response></response>"
+    ("<response></response>", ("<response>", "</response>")),
 )
 
 _TEMPLATE_REASONING_MARKERS: tuple[tuple[str, str], ...] = (
@@ -135,7 +145,12 @@ def detect_family(
     >>> detect_family(None, config={"model_type": "gpt_oss"})
     Detection(tool_parser='openai', reasoning='openai_gptoss', source='config.json')
     """
-    template = chat_template or ""
+    found = _detect(chat_template or "", config, tokenizer)
+    wrapper = next((m for marker, m in _CONTENT_WRAPPERS if marker in (chat_template or "")), ())
+    return replace(found, content_wrapper=wrapper) if wrapper else found
+
+
+def _detect(template: str, config: Mapping[str, Any] | None, tokenizer: Any) -> Detection:
     model_type = str((config or {}).get("model_type") or "")
     tokens = _special_tokens(tokenizer)
     reasoning = _template_reasoning(template)

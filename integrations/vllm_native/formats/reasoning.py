@@ -16,6 +16,9 @@ The rules follow vLLM's ``deepseek_r1`` and ``qwen3`` reasoning parsers:
 - Whitespace right after ``</think>`` (the template's ``\\n\\n``) is dropped, and so is any later
   stray ``</think>`` in visible text (vLLM's qwen3 parser does the same). A ``<think>`` inside
   visible text is just text.
+- ``drop`` markers are removed from visible text: the tags a family wraps its answer in
+  (Granite 3.3's ``<response>...</response>``, removed as vLLM's ``ernie45`` parser removes
+  them; here every occurrence, since the last ``</response>`` is not known while streaming).
 
 Markers may arrive split across deltas: a suffix that could still become a marker is held back
 until it is decided, so the cost per character does not grow with the text.
@@ -69,9 +72,11 @@ class ReasoningSplitter(StateMachine):
         end: str = "</think>",
         starts_in_reasoning: bool = False,
         ends_at: tuple[str, ...] = (),
+        drop: tuple[str, ...] = (),
     ) -> None:
         self.start, self.end = start, end
         self.ends_at = ends_at
+        self.dropped = (end, *drop)  # removed from visible text
         self.implicit_end = False  # reasoning ended at an ``ends_at`` marker, not at ``end``
         self.state = "reasoning" if starts_in_reasoning else "opening"
         self.held = ""  # text not yet decided
@@ -131,12 +136,13 @@ class ReasoningSplitter(StateMachine):
         if self.drop_space:
             self.held = self.held.lstrip()
             self.drop_space = not self.held
-        end = self.held.find(self.end)
-        if end >= 0:
-            out.append((False, self.held[:end]))
-            self.held = self.held[end + len(self.end) :]
+        found = [(pos, m) for m in self.dropped if (pos := self.held.find(m)) >= 0]
+        if found:
+            pos, marker = min(found)
+            out.append((False, self.held[:pos]))
+            self.held = self.held[pos + len(marker) :]
             return
-        keep = partial_marker_suffix(self.held, (self.end,))
+        keep = partial_marker_suffix(self.held, self.dropped)
         out.append((False, self.held[: len(self.held) - keep]))
         self.held = self.held[len(self.held) - keep :]
 
