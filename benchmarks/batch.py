@@ -56,20 +56,24 @@ class Batches:
         from langchain_vllm import ChatVLLM
         from llama_index_vllm import Vllm
         from vllm_native.chat import ChatClient
+        from vllm_native.engine import VllmEngine
 
         self.max_tokens: int = args.max_tokens
-        self.prompts = [question(i) for i in range(args.prompts)]
-        common: dict[str, Any] = {
+        self.prompts: list[Any] = [question(i) for i in range(args.prompts)]
+        common: Any = {
             "model": args.model,
             "engine_args": args.engine_args or {},
             "tool_parser": args.tool_parser,
             "temperature": 0,
             "vllm_kwargs": {"ignore_eos": True},
         }
-        self.chat = ChatVLLM(max_tokens=self.max_tokens, **common).bind_tools(TOOLS)
+        self.chat = ChatVLLM(**common, **{"max_tokens": self.max_tokens}).bind_tools(TOOLS)
         self.llama = Vllm(max_new_tokens=self.max_tokens, **common)
         client = ChatClient(args.model, engine_args=args.engine_args, tool_parser=args.tool_parser)
-        self.engine: Any = client.engine  # the engine both frameworks share
+        engine = client.engine  # the engine both frameworks share
+        if not isinstance(engine, VllmEngine):
+            raise TypeError("the batch benchmark needs a real vLLM engine")
+        self.engine = engine
         self.started_here = not self.engine.started
         self.client = client
         self.engine.start()

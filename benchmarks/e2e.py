@@ -119,9 +119,10 @@ class Paths:
         from langchain_vllm import ChatVLLM
         from llama_index_vllm import Vllm
         from vllm_native.chat import ChatClient
+        from vllm_native.engine import VllmEngine
 
         self.max_tokens: int = args.max_tokens
-        common: dict[str, Any] = {
+        common: Any = {
             "model": args.model,
             "engine_args": args.engine_args or {},
             "tool_parser": args.tool_parser,
@@ -129,7 +130,7 @@ class Paths:
             "temperature": 0,
             "vllm_kwargs": {"ignore_eos": True},
         }
-        self.chat = ChatVLLM(max_tokens=self.max_tokens, **common).bind_tools(TOOLS)
+        self.chat = ChatVLLM(**common, **{"max_tokens": self.max_tokens}).bind_tools(TOOLS)
         self.llama = Vllm(max_new_tokens=self.max_tokens, **common)
         # the same engine (shared by configuration): its AsyncLLM, renderer and detection
         self.client = ChatClient(
@@ -138,7 +139,10 @@ class Paths:
             tool_parser=args.tool_parser,
             reasoning_parser=args.reasoning_parser,
         )
-        self.engine: Any = self.client.engine
+        engine = self.client.engine
+        if not isinstance(engine, VllmEngine):
+            raise TypeError("the end-to-end benchmark needs a real vLLM engine")
+        self.engine = engine
         self.started_here = not self.engine.started
         self.engine.start()
         self.prompt_ids = [
@@ -197,7 +201,7 @@ class Paths:
         ids = self.prompt_ids[i % len(self.prompt_ids)]
         start, first, completion, prompt = time.perf_counter(), None, 0, 0
         async for out in self.engine._llm.generate(
-            TokensPrompt(prompt_token_ids=ids), params, f"bench-{uuid.uuid4().hex}"
+            TokensPrompt(prompt_token_ids=list(ids or ())), params, f"bench-{uuid.uuid4().hex}"
         ):
             tokens = len(out.outputs[0].token_ids) if out.outputs else 0
             if first is None and tokens:
@@ -209,7 +213,7 @@ class Paths:
     async def chatvllm(self, i: int) -> Sample:
         start, first, usage = time.perf_counter(), None, None
         async for chunk in self.chat.astream(question(i)):
-            if first is None and (chunk.content or chunk.tool_call_chunks):
+            if first is None and (chunk.content or getattr(chunk, "tool_call_chunks", None)):
                 first = time.perf_counter()
             usage = chunk.usage_metadata or usage
         assert usage is not None, "ChatVLLM streamed no usage"
@@ -233,7 +237,7 @@ class Paths:
     async def server_path(self, i: int) -> Sample:
         start, first, usage = time.perf_counter(), None, None
         async for chunk in self.openai.astream(question(i)):
-            if first is None and (chunk.content or chunk.tool_call_chunks):
+            if first is None and (chunk.content or getattr(chunk, "tool_call_chunks", None)):
                 first = time.perf_counter()
             usage = chunk.usage_metadata or usage
         assert usage is not None, "the server streamed no usage"
@@ -242,6 +246,7 @@ class Paths:
     async def run(self, path: str, streams: int, total: int) -> list[Sample]:
         if path == "raw":  # AsyncLLM belongs to the engine's loop: drive it there
             loop = self.engine._loop
+            assert loop is not None, "the engine is started in __init__"
             work = asyncio.run_coroutine_threadsafe(closed_loop(self.raw, streams, total), loop)
             return await asyncio.wrap_future(work)
         request = {
@@ -359,8 +364,8 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
 
 def medians(runs: list[dict[str, Any]]) -> dict[str, dict[int, dict[str, float]]]:
     """path -> streams -> metric -> median over repetitions."""
-    keys = ("tokens_per_s", "ttft_p50_ms", "ttft_p95_ms", "frontend_cpu_ms_per_token")
-    keys += ("engine_core_cpu_ms_per_token",)
+    keys = ["tokens_per_s", "ttft_p50_ms", "ttft_p95_ms", "frontend_cpu_ms_per_token"]
+    keys.append("engine_core_cpu_ms_per_token")
     grouped: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for run in runs:
         grouped.setdefault((run["path"], run["streams"]), []).append(run)

@@ -191,4 +191,4 @@ class VllmServer:
             leftover.kill()
         if self._template is not None:
             os.unlink(self._template)
-            self._template: str | None = None
+            self._template = None
