@@ -317,7 +317,9 @@ async def measure(paths: Paths, path: str, streams: int, total: int) -> dict[str
     }
 
 
-async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
+async def benchmark(args: argparse.Namespace, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Runs every level of every path; each finished measurement is appended to ``runs`` as it
+    ends (so a run cut short still has them)."""
     paths_run = [p for p in PATHS if p in args.paths]
     with ExitStack() as stack:
         paths = Paths(args)
@@ -328,7 +330,6 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
             paths.start_server(stack, args.reasoning_parser)
         for path in paths_run:  # imports, connections, lazy set-up: not measured
             await paths.run(path, min(4, max(args.levels)), min(4, max(args.levels)))
-        runs: list[dict[str, Any]] = []
         for rep in range(args.repeat):
             order = paths_run if rep % 2 == 0 else paths_run[::-1]
             for streams in args.levels:
@@ -509,6 +510,13 @@ def _paths(text: str) -> list[str]:
     return names
 
 
+def vars_of(args: argparse.Namespace) -> dict[str, Any]:
+    """The command line's settings, as the results file records them."""
+    settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    settings["model"] = settings["model"] or "default"
+    return {**settings, "complete": False}
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--model", default=None, help="path or hub id (default: prepared model)")
@@ -538,7 +546,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if args.from_results is not None:
         results = json.loads(args.from_results.read_text(encoding="utf-8"))
     else:
-        results = asyncio.run(benchmark(args))
+        runs: list[dict[str, Any]] = []
+        try:
+            results = asyncio.run(benchmark(args, runs))
+        except (KeyboardInterrupt, SystemExit):
+            if runs and not args.no_write:  # what was measured before the stop is kept
+                partial = {"conditions": conditions(), "settings": vars_of(args), "runs": runs}
+                print(f"\nstopped; finished measurements in {write_results('e2e', partial)}")
+            raise
     print("\n" + report(results))
     if args.from_results is None and not args.no_write:
         print(f"\nwritten to {write_results('e2e', results)}")
