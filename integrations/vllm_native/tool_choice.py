@@ -123,11 +123,13 @@ def plan_turn(
     return TurnPlan(lambda: NamedToolParser(choice), frozenset(names), forced(arguments))
 
 
-def _native_forced(fmt: ToolCallFormat, tools: list[ToolSpec]) -> dict[str, Any] | None:
+def _native_forced(
+    fmt: ToolCallFormat, tools: list[ToolSpec], *, answer: bool = False
+) -> dict[str, Any] | None:
     """The format's own forced-call constraint over ``tools``, where it has one (harmony: the
     model keeps its channels and reasons first), with each schema checked as its own root."""
     calls = [(tool_name(t), tool_parameters(t)) for t in tools]
-    native = fmt.forced_calls(calls)
+    native = fmt.forced_calls(calls, answer=answer)
     if native is not None:
         for name, schema in calls:
             check_refs(name, schema)
@@ -181,6 +183,9 @@ def required_schema(tools: list[ToolSpec], parallel_tool_calls: bool) -> dict[st
 
 
 def _strict_constraint(tools: list[ToolSpec], fmt: ToolCallFormat) -> dict[str, Any]:
+    native = _native_forced(fmt, tools, answer=True)  # harmony: its channels, or an answer
+    if native is not None:
+        return native
     structures: list[dict[str, Any]] = []
     for tool in tools:
         around = fmt.call_structure(tool_name(tool))

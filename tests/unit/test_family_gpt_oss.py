@@ -131,3 +131,16 @@ def test_the_rendered_prompt_is_the_templates():
     prompt = chat.engine.requests[0].prompt
     assert prompt.endswith("<|start|>user<|message|>Weather in Paris?<|end|><|start|>assistant")
     assert "type get_weather = (_: {\ncity: string,\n}) => any;" in prompt
+
+
+@pytest.mark.parametrize(
+    "output", [CALL, ANSWER.removesuffix("<|return|>")], ids=["call", "answer"]
+)
+def test_strict_calls_follow_the_schema_or_answer(output):
+    request = ChatRequest(USER, tools=[WEATHER], strict=True)
+    message, chat = both(output, request, 4)
+    assert bool(message.tool_calls) == (output == CALL)
+    structured = chat.engine.requests[0].sampling_params.structured_outputs
+    grammar = CompiledConstraint({"structural_tag": structured.structural_tag}, "xgrammar")
+    assert grammar.accepts(output.replace('{"city": "Paris"}', '{"city":"Paris"}'))
+    assert not grammar.accepts(CALL.replace('{"city": "Paris"}', '{"town":"Paris"}'))

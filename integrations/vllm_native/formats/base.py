@@ -148,11 +148,15 @@ class ToolCallFormat(ABC):
         channels to read."""
         return None
 
-    def forced_calls(self, tools: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, Any] | None:
+    def forced_calls(
+        self, tools: Sequence[tuple[str, dict[str, Any]]], *, answer: bool = False
+    ) -> dict[str, Any] | None:
         """Structured-outputs arguments that force one call to one of ``tools`` (``(name,
-        parameters schema)`` pairs) in the format's own syntax, parsed by :meth:`new_parser`;
-        ``None``: forced calls are the generic JSON of :mod:`vllm_native.tool_choice`. For
-        families whose model must keep its syntax around a forced call (harmony)."""
+        parameters schema)`` pairs) in the format's own syntax, parsed by :meth:`new_parser`
+        (``answer=True``, for ``strict=True``: or a plain answer instead); ``None``: forced calls
+        are the generic JSON of :mod:`vllm_native.tool_choice`, strict ones the structural tag
+        of :meth:`call_structure`. For families whose model must keep its syntax around a
+        forced call (harmony)."""
         return None
 
     def render_call(self, name: str, arguments: dict[str, Any]) -> str:

@@ -288,10 +288,13 @@ class HarmonyFormat(ToolCallFormat):
     def plain_parser_factory(self) -> Callable[[], FormatParser]:
         return lambda: HarmonyParser(calls=False)
 
-    def forced_calls(self, tools: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    def forced_calls(
+        self, tools: Sequence[tuple[str, dict[str, Any]]], *, answer: bool = False
+    ) -> dict[str, Any]:
         """vLLM's harmony structural tag (``get_harmony_structural_tag``): an optional analysis
         and commentary message, then one call to one of ``tools`` whose arguments follow the
-        tool's schema, in any of the header orders gpt-oss writes.
+        tool's schema, in any of the header orders gpt-oss writes; ``answer=True`` (``strict``
+        auto mode) also allows a final-channel answer instead of the call.
 
         >>> tag = json.loads(HarmonyFormat().forced_calls([("f", {"type": "object"})])[
         ...     "structural_tag"])
@@ -311,6 +314,16 @@ class HarmonyFormat(ToolCallFormat):
             for constrain in _JSON_CONSTRAINS
             for channel in _CALL_CHANNELS
         ]
+        if answer:
+            calls += [
+                {
+                    "type": "tag",
+                    "begin": f"{CHANNEL}final{constrain}{MESSAGE}",
+                    "content": {"type": "any_text"},
+                    "end": _END_TAG,
+                }
+                for constrain in (*_JSON_CONSTRAINS, "")
+            ]
         elements = [
             _optional_message("analysis"),
             _optional_message("commentary"),
