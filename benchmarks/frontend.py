@@ -15,7 +15,8 @@ as the ``engine`` row, is subtracted in the "frontend" columns).
 Paths: the core (``ChatClient.stream`` / ``astream``), LangChain ``ChatVLLM`` (``stream``,
 ``astream``, ``invoke``) and LlamaIndex ``Vllm`` (``stream_chat``, ``astream_chat``, ``chat``).
 CPU is ``time.process_time`` (all threads), the median of ``--repeat`` runs, garbage collector on
-(as users run). Never asserts; prints tables and writes ``benchmarks/results/frontend.json``.
+(as users run; ``--no-gc`` turns it off, to tell building objects from collecting them). Never
+asserts; prints tables and writes ``benchmarks/results/frontend.json``.
 
 Run: ``.venv/bin/python benchmarks/frontend.py [--tools 0,2,20] [--tokens 100,1000,8000,32000]``
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import inspect
 import statistics
 import time
@@ -209,7 +211,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per cell (median)")
     parser.add_argument("--paths", default=",".join(PATHS), help="which paths (comma-separated)")
     parser.add_argument("--no-write", action="store_true", help="do not write the results file")
+    parser.add_argument(
+        "--no-gc",
+        action="store_true",
+        help="garbage collector off (what objects cost to build, apart from the collections "
+        "that objects kept alive along a stream cause)",
+    )
     args = parser.parse_args()
+    if args.no_gc:
+        gc.disable()
     tool_counts = [int(n) for n in args.tools.split(",")]
     lengths = [int(n) for n in args.tokens.split(",")]
     paths = {name: PATHS[name] for name in args.paths.split(",")}
@@ -271,6 +281,7 @@ def main() -> None:
             "frontend",
             {
                 "conditions": conditions(),
+                "garbage_collector": not args.no_gc,
                 "per_request_seconds": per_request,
                 "per_token_seconds": per_token,
                 "tool_counts": tool_counts,

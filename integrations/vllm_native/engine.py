@@ -482,9 +482,10 @@ class VllmEngine:
         self.start()
         out: queue.Queue[Any] = queue.Queue()
         future = self._submit(prompt, params, lora, out.put)
+        held: list[Any] = []  # what ended the request, found behind waiting deltas
         try:
-            while (delta := _received(out.get())) is not None:
-                yield delta
+            while (delta := _received(held.pop() if held else out.get())) is not None:
+                yield _with_waiting(delta, out.get_nowait, held)
         finally:
             future.cancel()  # while still running: cancels generate(), which aborts the request
 
@@ -499,9 +500,10 @@ class VllmEngine:
         future = self._submit(
             prompt, params, lora, lambda item: caller.call_soon_threadsafe(out.put_nowait, item)
         )
+        held: list[Any] = []
         try:
-            while (delta := _received(await out.get())) is not None:
-                yield delta
+            while (delta := _received(held.pop() if held else await out.get())) is not None:
+                yield _with_waiting(delta, out.get_nowait, held)
         finally:
             future.cancel()
 
@@ -554,6 +556,42 @@ def _memory_taken_by_others(exc: BaseException, engine: VllmEngine) -> ValueErro
         "several engines in one process need shares that add up to less than 1: pass "
         'engine_args={"gpu_memory_utilization": 0.45} (for example) to each of them, or close() '
         f"the engines you no longer need first. {said}"
+    )
+
+
+def _with_waiting(delta: EngineDelta, take: Callable[[], Any], held: list[Any]) -> EngineDelta:
+    """``delta`` joined with the deltas already queued behind it (``take`` gets one without
+    waiting); the end of the request or an error found behind them goes to ``held``.
+
+    A reader slower than the engine (a GPU generating for many streams) then gets one delta for
+    several tokens instead of falling behind: one event and one framework chunk for all of them,
+    so the CPU spent per token falls as load grows. vLLM's ``AsyncLLM`` merges its delta outputs
+    the same way when its own consumer lags; this does it for our readers, whose per-delta cost
+    (framework chunks and callbacks) is higher."""
+    waiting: list[EngineDelta] = []
+    while delta.finish_reason is None and (not waiting or waiting[-1].finish_reason is None):
+        try:
+            item = take()
+        except (queue.Empty, asyncio.QueueEmpty):
+            break
+        if not isinstance(item, EngineDelta):
+            held.append(item)
+            break
+        waiting.append(item)
+    if not waiting:
+        return delta
+    deltas = [delta, *waiting]
+    last = deltas[-1]
+    logprobs = None
+    if any(d.logprobs is not None for d in deltas):
+        logprobs = tuple(t for d in deltas for t in d.logprobs or ())
+    return EngineDelta(
+        "".join(d.text for d in deltas),
+        tuple(i for d in deltas for i in d.token_ids),
+        last.finish_reason,
+        last.prompt_tokens,
+        last.completion_tokens,
+        logprobs,
     )
 
 
