@@ -24,7 +24,7 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
 from tenacity import Retrying, retry_if_not_exception_type, stop_after_attempt, wait_fixed
@@ -581,17 +581,15 @@ def _with_waiting(delta: EngineDelta, take: Callable[[], Any], held: list[Any]) 
     if not waiting:
         return delta
     deltas = [delta, *waiting]
-    last = deltas[-1]
     logprobs = None
     if any(d.logprobs is not None for d in deltas):
         logprobs = tuple(t for d in deltas for t in d.logprobs or ())
-    return EngineDelta(
-        "".join(d.text for d in deltas),
-        tuple(i for d in deltas for i in d.token_ids),
-        last.finish_reason,
-        last.prompt_tokens,
-        last.completion_tokens,
-        logprobs,
+    # the counts and the finish reason are the request's so far: the last delta's
+    return replace(
+        deltas[-1],
+        text="".join(d.text for d in deltas),
+        token_ids=tuple(i for d in deltas for i in d.token_ids),
+        logprobs=logprobs,
     )
 
 

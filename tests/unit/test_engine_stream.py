@@ -21,7 +21,7 @@ DONE = engine_module._DONE
 
 def delta(text: str, n: int, finish: str | None = None, logprob: bool = False) -> EngineDelta:
     logprobs = (TokenLogprob(text, -0.5),) if logprob else None
-    return EngineDelta(text, (n,), finish, 7, n, logprobs)
+    return EngineDelta(text, (n,), finish, 7, n, logprobs, cached_tokens=5)
 
 
 def scripted(monkeypatch: pytest.MonkeyPatch, items: list[Any]) -> list[Callable[[Any], object]]:
@@ -57,6 +57,7 @@ def test_deltas_waiting_together_come_as_one(monkeypatch):
     assert joined.text == "Hello world"
     assert joined.token_ids == (1, 2, 3, 4)
     assert (joined.finish_reason, joined.prompt_tokens, joined.completion_tokens) == ("stop", 7, 4)
+    assert joined.cached_tokens == 5
     assert [t.token for t in joined.logprobs or ()] == ["Hel", " wor"]
 
 
