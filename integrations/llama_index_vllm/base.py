@@ -286,7 +286,8 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Generate one assistant turn. ``kwargs`` override sampling options (``temperature``,
         ``max_new_tokens``, ``stop``, any other ``vllm.SamplingParams`` field) or set request
-        options (``tools``, ``tool_choice``, ``response_format``, ``chat_template_kwargs``)."""
+        options (``tools``, ``tool_choice``, ``response_format``, ``chat_template_kwargs``,
+        ``thinking``, ``reasoning_effort``)."""
         return chat_response(self._client.chat(self._request(messages, kwargs)))
 
     @llm_chat_callback()
