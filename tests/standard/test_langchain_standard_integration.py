@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_vllm import ChatVLLM
@@ -60,3 +61,23 @@ class TestChatVLLMIntegration(ChatModelIntegrationTests):
     def supports_model_override(self) -> bool:
         # One in-process engine per model: a different model needs another ChatVLLM.
         return False
+
+    @property
+    def supported_usage_metadata_details(self) -> dict[str, list[Any]]:
+        # vLLM reports prefix-cache hits; the default model does not reason (reasoning token
+        # counts are tested on the scripted engine against vLLM's own parser).
+        return {"invoke": ["cache_read_input"], "stream": ["cache_read_input"]}
+
+    def invoke_with_cache_read_input(self, *, stream: bool = False) -> AIMessage:
+        """The same long prompt twice: the second is read from vLLM's prefix cache."""
+        llm = ChatVLLM(**{**ENGINE_CONFIG, "max_tokens": 4})
+        messages = [
+            SystemMessage("Answer every question with one short word. " * 12),
+            HumanMessage("Hi"),
+        ]
+        llm.invoke(messages)
+        if not stream:
+            return llm.invoke(messages)
+        chunks = list(llm.stream(messages))
+        merged = sum(chunks[1:], chunks[0])
+        return AIMessage(content=merged.content, usage_metadata=merged.usage_metadata)
