@@ -32,7 +32,7 @@ from collections.abc import (
 )
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from .engine import Engine, EngineDelta, EngineError, RenderedPrompt, get_engine
 from .formats import available_formats, get_format, is_known_format
@@ -61,6 +61,8 @@ from .types import (
     Usage,
     check_reasoning_parser,
 )
+
+_T = TypeVar("_T")
 
 DEFAULT_ENGINE_ARGS: dict[str, Any] = {"max_model_len": 4096}
 """Engine arguments used with the default model when the caller gives none."""
@@ -243,16 +245,17 @@ class ChatClient:
         return self.choices_batch([request])[0]
 
     def choices_batch(self, requests: Sequence[ChatRequest]) -> list[list[ChatMessage]]:
-        """Every request's ``n`` generations; all are submitted to the engine together."""
-        expanded = _expand(requests)
-        return _regroup(self.chat_batch([r for _, r in expanded]), expanded, len(requests))
+        """Every request's ``n`` generations; all are submitted to the engine together (each
+        prompt is rendered once, its choices share it)."""
+        groups = [self._prepare_choices(r) for r in requests]
+        return _regroup(self._run_all([t for g in groups for t in g]), groups)
 
     async def achoices(self, request: ChatRequest) -> list[ChatMessage]:
         return (await self.achoices_batch([request]))[0]
 
     async def achoices_batch(self, requests: Sequence[ChatRequest]) -> list[list[ChatMessage]]:
-        expanded = _expand(requests)
-        return _regroup(await self.achat_batch([r for _, r in expanded]), expanded, len(requests))
+        groups = [await self._aprepare(self._prepare_choices, r) for r in requests]
+        return _regroup(await self._arun_all([t for g in groups for t in g]), groups)
 
     # -- completion (raw prompt, no chat template) ----------------------------------------------
     def complete_stream(
@@ -296,11 +299,11 @@ class ChatClient:
     def complete_choices(
         self, prompts: Sequence[str], sampling: SamplingOptions, *, lora: str | None = None
     ) -> list[list[ChatMessage]]:
-        """The ``sampling.n`` completions of every prompt, submitted together."""
+        """The ``sampling.n`` completions of every prompt, submitted together (each prompt is
+        tokenized once, its choices share it)."""
         options = choice_options(sampling)
-        done = self._run_all([self._prepare_text(p, o, lora) for p in prompts for o in options])
-        n = len(options)
-        return [done[i : i + n] for i in range(0, len(done), n)]
+        groups = [self._prepare_texts(p, options, lora) for p in prompts]
+        return _regroup(self._run_all([t for g in groups for t in g]), groups)
 
     # -- token counting -------------------------------------------------------------------------
     def count_tokens(self, request: ChatRequest) -> int:
@@ -391,6 +394,16 @@ class ChatClient:
         return replace(request, chat_template_kwargs=kwargs)
 
     def _prepare(self, request: ChatRequest) -> _Turn:
+        return self._prepare_each(request, [request.sampling])[0]
+
+    def _prepare_choices(self, request: ChatRequest) -> list[_Turn]:
+        """One turn per choice of ``request.sampling.n``, all sharing one rendered prompt."""
+        return self._prepare_each(request, choice_options(request.sampling))
+
+    def _prepare_each(
+        self, request: ChatRequest, options: Sequence[SamplingOptions]
+    ) -> list[_Turn]:
+        """Render ``request`` once; one turn (own sampling params and assembler) per options."""
         engine = self.engine
         request = replace(request, tools=checked_tools(request.tools))  # constraints need them
         request = self._apply_reasoning_controls(request)
@@ -413,30 +426,35 @@ class ChatClient:
             {reasoning.start, reasoning.end} if reasoning else set()
         )
         keep_special = bool(markers & engine.special_tokens())
-        params = build_sampling_params(
-            request.sampling,
-            prompt_tokens=prompt.num_tokens,
-            max_model_len=engine.max_model_len,
-            structured=plan.structured,
-            skip_special_tokens=not keep_special,
-        )
-        assembler = StreamAssembler(
-            plan.new_parser() if plan.new_parser else None,
-            tool_names=plan.tool_names,
-            max_calls=None if request.parallel_tool_calls else 1,
-            reasoning=reasoning,
-            tool_finish_reason=request.tool_finish_reason,
-            model_name=self.model_name,
-            new_id=call_ids.new_id_factory(request.messages),
-        )
-        return _Turn(
-            prompt,
-            params,
-            self._adapter(request),
-            assembler,
-            _logprobs_list(request.sampling),
-            count_tokens=self._count if reasoning is not None else None,
-        )
+        adapter = self._adapter(request)
+
+        def turn(sampling: SamplingOptions) -> _Turn:
+            params = build_sampling_params(
+                sampling,
+                prompt_tokens=prompt.num_tokens,
+                max_model_len=engine.max_model_len,
+                structured=plan.structured,
+                skip_special_tokens=not keep_special,
+            )
+            assembler = StreamAssembler(
+                plan.new_parser() if plan.new_parser else None,
+                tool_names=plan.tool_names,
+                max_calls=None if request.parallel_tool_calls else 1,
+                reasoning=reasoning,
+                tool_finish_reason=request.tool_finish_reason,
+                model_name=self.model_name,
+                new_id=call_ids.new_id_factory(request.messages),
+            )
+            return _Turn(
+                prompt,
+                params,
+                adapter,
+                assembler,
+                _logprobs_list(sampling),
+                count_tokens=self._count if reasoning is not None else None,
+            )
+
+        return [turn(o) for o in options]
 
     def detection(self) -> Detection:
         """The model family's tool format and reasoning, detected once per client."""
@@ -502,19 +520,29 @@ class ChatClient:
     def _prepare_text(
         self, prompt_text: str, sampling: SamplingOptions, lora: str | None = None
     ) -> _Turn:
+        return self._prepare_texts(prompt_text, [sampling], lora)[0]
+
+    def _prepare_texts(
+        self, prompt_text: str, options: Sequence[SamplingOptions], lora: str | None = None
+    ) -> list[_Turn]:
+        """Tokenize ``prompt_text`` once; one turn per options."""
         engine = self.engine
         if not isinstance(prompt_text, str) or not prompt_text:
             raise ValueError("prompt must be a non-empty string")
         prompt = engine.render_text(prompt_text)
         check_prompt_length(prompt, engine.max_model_len)
-        params = build_sampling_params(
-            sampling, prompt_tokens=prompt.num_tokens, max_model_len=engine.max_model_len
-        )
-        assembler = StreamAssembler(None, model_name=self.model_name, tidy_whitespace=False)
         adapter = resolve_adapter(lora) if lora is not None else self.lora
-        return _Turn(prompt, params, adapter, assembler, _logprobs_list(sampling))
 
-    async def _aprepare(self, prepare: Callable[..., _Turn], *args: Any) -> _Turn:
+        def turn(sampling: SamplingOptions) -> _Turn:
+            params = build_sampling_params(
+                sampling, prompt_tokens=prompt.num_tokens, max_model_len=engine.max_model_len
+            )
+            assembler = StreamAssembler(None, model_name=self.model_name, tidy_whitespace=False)
+            return _Turn(prompt, params, adapter, assembler, _logprobs_list(sampling))
+
+        return [turn(o) for o in options]
+
+    async def _aprepare(self, prepare: Callable[..., _T], *args: Any) -> _T:
         """``prepare(*args)`` in the caller's loop once the engine runs; before that on a worker
         thread (starting vLLM takes a while: the caller's loop stays responsive)."""
         if self.engine.started:
@@ -544,22 +572,12 @@ def _logprobs_list(sampling: SamplingOptions) -> list[TokenLogprob] | None:
     return [] if sampling.logprobs or sampling.top_logprobs is not None else None
 
 
-def _expand(requests: Sequence[ChatRequest]) -> list[tuple[int, ChatRequest]]:
-    """``(request index, one-choice request)`` for each of every request's ``n`` choices."""
-    return [
-        (i, replace(request, sampling=options))
-        for i, request in enumerate(requests)
-        for options in choice_options(request.sampling)
-    ]
-
-
 def _regroup(
-    messages: Sequence[ChatMessage], expanded: Sequence[tuple[int, ChatRequest]], count: int
+    messages: Sequence[ChatMessage], groups: Sequence[Sequence[_Turn]]
 ) -> list[list[ChatMessage]]:
-    groups: list[list[ChatMessage]] = [[] for _ in range(count)]
-    for (i, _), message in zip(expanded, messages, strict=True):
-        groups[i].append(message)
-    return groups
+    """``messages`` (one per turn, in order) split back into the groups of turns they came from."""
+    done = iter(messages)
+    return [[next(done) for _ in group] for group in groups]
 
 
 def _ending(last: EngineDelta | None) -> tuple[str, Usage]:

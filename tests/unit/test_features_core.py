@@ -165,6 +165,34 @@ def test_n_choices_are_separate_requests_with_their_own_seeds():
     assert all(r.sampling_params.n == 1 for r in engine.requests)
 
 
+class CountingEngine(ScriptedEngine):
+    """A scripted engine that counts how often a prompt is rendered or tokenized."""
+
+    renders = 0
+
+    def render(self, *args, **kwargs):
+        self.renders += 1
+        return super().render(*args, **kwargs)
+
+    def render_text(self, prompt):
+        self.renders += 1
+        return super().render_text(prompt)
+
+
+def test_n_choices_render_their_prompt_once():
+    engine = CountingEngine(["a", "b", "c", "d", "e", "f", "g", "h"])
+    client = ChatClient(engine=engine)
+    request = ChatRequest(USER, sampling=SamplingOptions(n=3, seed=1))
+    assert [m.content for m in client.choices(request)] == ["a", "b", "c"]
+    assert engine.renders == 1
+    assert [m.content for m in asyncio.run(client.achoices(request))] == ["d", "e", "f"]
+    assert engine.renders == 2
+    groups = client.complete_choices(["x"], SamplingOptions(n=2))
+    assert [[m.content for m in g] for g in groups] == [["g", "h"]]
+    assert engine.renders == 3
+    assert [r.sampling_params.seed for r in engine.requests[:3]] == [1, 2, 3]  # still their own
+
+
 def test_n_async_and_completions():
     client = ChatClient(engine=ScriptedEngine(["a", "b", "c", "d", "e"]))
     request = ChatRequest(USER, sampling=SamplingOptions(n=2))

@@ -761,13 +761,13 @@ def test_close_closes_the_engine():
 def test_batch_is_one_engine_batch(monkeypatch):
     model, engine = model_for(["one", "two", "three"])
     batches: list[int] = []
-    chat_batch = model._client.chat_batch
+    choices_batch = model._client.choices_batch
 
     def spy(requests):
         batches.append(len(requests))
-        return chat_batch(requests)
+        return choices_batch(requests)
 
-    monkeypatch.setattr(model._client, "chat_batch", spy)
+    monkeypatch.setattr(model._client, "choices_batch", spy)
     results = model.bind_tools([add]).batch(["a", "b", "c"], stop=["zz"])
     assert [r.content for r in results] == ["one", "two", "three"]
     assert batches == [3]
@@ -779,13 +779,13 @@ def test_batch_is_one_engine_batch(monkeypatch):
 async def test_abatch_is_one_engine_batch(monkeypatch):
     model, _ = model_for(["one", "two"], output_version="v1")
     batches: list[int] = []
-    achat_batch = model._client.achat_batch
+    achoices_batch = model._client.achoices_batch
 
     async def spy(requests):
         batches.append(len(requests))
-        return await achat_batch(requests)
+        return await achoices_batch(requests)
 
-    monkeypatch.setattr(model._client, "achat_batch", spy)
+    monkeypatch.setattr(model._client, "achoices_batch", spy)
     results = await model.abatch(["a", "b"])
     assert [r.text for r in results] == ["one", "two"] and batches == [2]
     assert results[0].content == [{"type": "text", "text": "one", "index": 0}]
