@@ -2,10 +2,15 @@
 the core's ``SamplingOptions``.
 
 Example:
-    >>> settings = VllmSettings(temperature=0.2, stop=["END"], vllm_kwargs={"min_tokens": 2})
+    >>> settings = VllmSettings(temperature=0.2, stop=["END"], sampling_kwargs={"min_tokens": 2})
     >>> options = settings.sampling_options(["STOP"], {"max_tokens": 5})
     >>> options.temperature, options.max_tokens, options.stop, options.extra
     (0.2, 5, ('END', 'STOP'), {'min_tokens': 2})
+    >>> VllmSettings(temprature=0.2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for VllmSettings
+      Value error, VllmSettings got keyword arguments it does not take:
+      temprature: did you mean temperature=? ...
 """
 
 from __future__ import annotations
@@ -17,7 +22,14 @@ from langchain_core.language_models import LangSmithParams
 from pydantic import BaseModel, Field, model_validator
 from typing_extensions import Self
 
-from vllm_native.types import SAMPLING_OPTION_NAMES, SamplingOptions, sampling_fields_model
+from vllm_native.types import (
+    SAMPLING_KWARGS,
+    SAMPLING_OPTION_NAMES,
+    SamplingOptions,
+    constructor_keywords,
+    copy_keywords,
+    sampling_fields_model,
+)
 
 MODEL_PROVIDER = "vllm"
 """The provider name in response metadata and tracing."""
@@ -25,7 +37,7 @@ MODEL_PROVIDER = "vllm"
 SAMPLING_FIELDS = SAMPLING_OPTION_NAMES
 """Sampling options accepted at construction and, overriding it, per call (the core's list)."""
 
-CALL_SAMPLING_OPTIONS = frozenset({*SAMPLING_FIELDS, "vllm_kwargs"})
+CALL_SAMPLING_OPTIONS = frozenset({*SAMPLING_FIELDS, SAMPLING_KWARGS})
 
 if TYPE_CHECKING:
     _SamplingFields = BaseModel
@@ -37,6 +49,9 @@ else:
 class VllmSettings(_SamplingFields):
     """Which engine runs the model, and the default sampling options."""
 
+    if TYPE_CHECKING:  # declared by the core's sampling fields model
+        sampling_kwargs: dict[str, Any]
+
     model: str | None = None
     """Path or hub id of the model; ``None`` is the prepared default model."""
     engine: Any = Field(default=None, exclude=True)
@@ -45,7 +60,9 @@ class VllmSettings(_SamplingFields):
     engine_args: dict[str, Any] = Field(default_factory=dict)
     """vLLM engine arguments, passed through untouched (``max_model_len``,
     ``tensor_parallel_size``, ``quantization``, ...). Models with equal ``model`` and
-    ``engine_args`` share one engine."""
+    ``engine_args`` share one engine. ``vllm_kwargs={...}`` (langchain-community's name for
+    them) is accepted too and merged in; a key given in both with different values, or a key
+    that is not an engine argument, is a ``ValueError`` saying where it goes."""
 
     stop: list[str] | None = None
     """Stop strings; combined with the ones given per call."""
@@ -55,9 +72,50 @@ class VllmSettings(_SamplingFields):
     share one engine (see ``vllm_native.lora``)."""
     fetch_remote_images: bool = False
     """Let vLLM download ``http(s)`` image URLs (off: only data URLs and local files)."""
-    vllm_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Any other ``vllm.SamplingParams`` field (``min_tokens``, ``repetition_penalty``, ...);
-    per-call ``vllm_kwargs`` are merged over these."""
+    timeout: float | None = None
+    """LangChain's standard parameter, accepted so standard code constructs this model; it is
+    not enforced: a request runs in this process until it ends (break out of a stream, or
+    cancel its task, to abort it in the engine)."""
+    max_retries: int | None = None
+    """LangChain's standard parameter, accepted; nothing is retried: an in-process engine has
+    no network failure to retry, and a failed request raises at once."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_keywords(cls, values: Any) -> Any:
+        """Unknown keywords fail with where they belong; ``vllm_kwargs`` join ``engine_args``."""
+        if not isinstance(values, dict):
+            return values
+        return constructor_keywords(values, cls.keywords(), owner=cls.__name__)
+
+    @classmethod
+    def keywords(cls) -> frozenset[str]:
+        """Every keyword the constructor takes (field names and aliases)."""
+        aliases = {f.alias for f in cls.model_fields.values() if f.alias}
+        return frozenset({*cls.model_fields, *aliases})
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with ``update`` applied, built and checked as the constructor does: a new
+        ``model``/``engine``/``engine_args`` gets its own engine client (and profile), a bad
+        value fails here. A copy shares the engine, even a deep one (engines are never copied).
+
+        >>> from vllm_native.testing import ScriptedEngine
+        >>> settings = VllmSettings(engine=ScriptedEngine([]), temperature=0.5)
+        >>> other = ScriptedEngine([])
+        >>> copy = settings.model_copy(update={"engine": other, "temperature": 0})
+        >>> copy.engine is other, copy.temperature, settings.temperature
+        (True, 0.0, 0.5)
+        """
+        values = copy_keywords(self, update, deep=deep, derived=self._derived_fields())
+        return type(self)(**values)
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        """``copy.deepcopy``: :meth:`model_copy` with ``deep=True`` (the engine is shared)."""
+        return self.model_copy(deep=True)
+
+    def _derived_fields(self) -> frozenset[str]:
+        """Fields a copy computes again instead of copying (ChatVLLM: a profile it made)."""
+        return frozenset()
 
     @model_validator(mode="after")
     def _check_sampling(self) -> Self:
@@ -73,7 +131,7 @@ class VllmSettings(_SamplingFields):
         return SamplingOptions(
             **{name: call.get(name, getattr(self, name)) for name in SAMPLING_FIELDS},
             stop=tuple(stops) or None,
-            extra={**self.vllm_kwargs, **(call.get("vllm_kwargs") or {})},
+            extra={**self.sampling_kwargs, **(call.get(SAMPLING_KWARGS) or {})},
         )
 
     def langsmith_params(
@@ -106,5 +164,5 @@ class VllmSettings(_SamplingFields):
             "engine_args": self.engine_args,
             **{name: getattr(self, name) for name in SAMPLING_FIELDS},
             "stop": self.stop,
-            "vllm_kwargs": self.vllm_kwargs,
+            SAMPLING_KWARGS: self.sampling_kwargs,
         }

@@ -43,13 +43,14 @@ from langchain_core.utils.utils import LC_ID_PREFIX
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from typing_extensions import Self
 
-from vllm_native.chat import ChatClient, known_context_window
+from vllm_native.chat import ChatClient, check_tools, known_context_window, known_multimodal
 from vllm_native.types import (
     REQUEST_OPTION_NAMES,
     ChatMessage,
     ChatRequest,
     HistoryReasoning,
     ToolFinishReason,
+    check_keywords,
     check_reasoning_controls,
     check_reasoning_parser,
     check_tool_finish_reason,
@@ -82,7 +83,8 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         model: str | None
             Path or hub id; ``None`` is the prepared default model.
         engine_args: dict
-            vLLM's engine arguments, untouched (``max_model_len``, ``tensor_parallel_size``...).
+            vLLM's engine arguments, untouched (``max_model_len``, ``tensor_parallel_size``...);
+            ``vllm_kwargs`` (langchain-community's name) is merged into them.
         engine: Any
             An explicit engine, e.g. ``ScriptedEngine`` for tests without a model.
         tool_parser: str | None
@@ -95,8 +97,8 @@ class ChatVLLM(VllmSettings, BaseChatModel):
     Key init args — completion params:
         temperature, top_p, top_k, max_tokens, stop, seed, presence_penalty, frequency_penalty
             Sampling options; each can also be given per call.
-        vllm_kwargs: dict
-            Any other ``vllm.SamplingParams`` field.
+        sampling_kwargs: dict
+            Any other ``vllm.SamplingParams`` field (``min_tokens``, ``repetition_penalty``...).
         tool_finish_reason: "function_call" | "tool_calls"
             The finish reason of a turn that called tools.
 
@@ -248,21 +250,38 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         }
 
     def _resolve_model_profile(self) -> ModelProfile | None:
-        # ``structured_output`` is left out on purpose: vLLM's structured outputs constrain the
-        # whole reply, so create_agent's provider strategy would rule tool calls out; without it
-        # create_agent uses its tool strategy, which works with tools. What is only known once
-        # the engine runs (image inputs, a detected reasoning parser) is left out too:
-        # construction never starts the engine.
+        # ``structured_output`` is False on purpose: vLLM's structured outputs constrain the
+        # whole reply, so a turn with ``response_format`` can call no tool, and create_agent's
+        # provider strategy (chosen when this is True) would never run the agent's tools; with
+        # False it uses its tool strategy, which works with tools (with_structured_output still
+        # enforces schemas natively). Construction never starts the engine, so what only a
+        # running engine knows is left out: ``image_inputs`` when no local config.json says it
+        # (a hub id), ``max_input_tokens`` without ``max_model_len``, a detected reasoning parser.
         profile = ModelProfile(
-            text_inputs=True, tool_calling=True, tool_choice=True, tool_call_streaming=True
+            text_inputs=True,
+            tool_calling=True,
+            tool_choice=True,
+            tool_call_streaming=True,
+            structured_output=False,
         )
-        context = known_context_window(self.model, engine=self.engine, engine_args=self.engine_args)
+        where = {"engine": self.engine, "engine_args": self.engine_args}
+        context = known_context_window(self.model, **where)
         if context is not None:
             profile["max_input_tokens"] = context
+        images = known_multimodal(self.model, **where)
+        if images is not None:
+            profile["image_inputs"] = images
         reasoning = check_reasoning_parser(self.reasoning_parser)
         if reasoning is not None:
             profile["reasoning_output"] = reasoning != "none"
         return profile
+
+    def _derived_fields(self) -> frozenset[str]:
+        """A profile this class made is made again for a copy (another model, another engine);
+        one given at construction is kept."""
+        return (
+            frozenset({"profile"}) if self.profile == self._resolve_model_profile() else frozenset()
+        )
 
     def get_num_tokens(self, text: str) -> int:
         """Tokens of ``text`` in the model's own tokenizer (starts the engine, never the hub)."""
@@ -308,7 +327,7 @@ class ChatVLLM(VllmSettings, BaseChatModel):
     def _request(
         self, messages: Sequence[BaseMessage], stop: list[str] | None, call: Mapping[str, Any]
     ) -> ChatRequest:
-        _check_options(call, "call options")
+        _check_options(call, "ChatVLLM")
         model = call.get("model")
         if model is not None and model not in (self.model, self._client.model_name):
             raise ValueError(
@@ -585,8 +604,9 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         Traceback (most recent call last):
         ValueError: tool_choice names 'multiply', which is not among the bound tools ['add']
         """
-        _check_options(kwargs, "bind_tools arguments")
+        _check_options(kwargs, "ChatVLLM.bind_tools")
         formatted = format_tools(tools, strict=strict)
+        check_tools(formatted)  # shape, unique names, JSON Schemas: wrong tools fail here
         if tool_choice is not None:
             kwargs["tool_choice"] = format_tool_choice(tool_choice, formatted)
         if parallel_tool_calls is not None:
@@ -686,10 +706,5 @@ def _given(call: Mapping[str, Any], name: str, default: Any) -> Any:
     return default if value is None else value
 
 
-def _check_options(options: Mapping[str, Any], what: str) -> None:
-    unknown = sorted(set(options) - _CALL_OPTIONS - _TRACING_OPTIONS)
-    if unknown:
-        raise ValueError(
-            f"unsupported {what} {unknown}; supported: {sorted(_CALL_OPTIONS)}. "
-            "Pass other vllm.SamplingParams fields in vllm_kwargs={...}"
-        )
+def _check_options(options: Mapping[str, Any], owner: str) -> None:
+    check_keywords(options, _CALL_OPTIONS | _TRACING_OPTIONS, owner=owner, where="call")

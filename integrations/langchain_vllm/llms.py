@@ -19,7 +19,14 @@ from pydantic import PrivateAttr, model_validator
 from typing_extensions import Self
 
 from vllm_native.chat import ChatClient
-from vllm_native.types import ChatMessage, Finish, LogprobsDelta, TextDelta, logprobs_to_openai
+from vllm_native.types import (
+    ChatMessage,
+    Finish,
+    LogprobsDelta,
+    TextDelta,
+    check_keywords,
+    logprobs_to_openai,
+)
 
 from ._settings import CALL_SAMPLING_OPTIONS, VllmSettings
 
@@ -39,8 +46,10 @@ class VLLM(VllmSettings, BaseLLM):
         model, engine_args, engine
             As for ``ChatVLLM``.
         temperature, top_p, top_k, max_tokens, stop, seed, presence_penalty, frequency_penalty,
-        vllm_kwargs
-            Sampling options; each can also be given per call.
+        sampling_kwargs
+            Sampling options; each can also be given per call. ``sampling_kwargs`` holds any
+            other ``vllm.SamplingParams`` field. ``vllm_kwargs``, as in langchain-community's
+            ``VLLM``, are engine arguments, merged into ``engine_args``.
 
     Instantiate and invoke (a scripted engine stands in for the model):
         >>> from langchain_vllm import VLLM
@@ -84,12 +93,7 @@ class VLLM(VllmSettings, BaseLLM):
         self._client.close()
 
     def _sampling(self, stop: list[str] | None, kwargs: dict[str, Any]) -> Any:
-        unknown = sorted(set(kwargs) - _CALL_OPTIONS)
-        if unknown:
-            raise ValueError(
-                f"unsupported call options {unknown}; supported: {sorted(_CALL_OPTIONS)}. "
-                "Pass other vllm.SamplingParams fields in vllm_kwargs={...}"
-            )
+        check_keywords(kwargs, _CALL_OPTIONS, owner="VLLM", where="call")
         return self.sampling_options(stop, kwargs)
 
     def _generate(

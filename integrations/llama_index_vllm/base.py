@@ -27,6 +27,7 @@ from llama_index.core.bridge.pydantic import (
     Field,
     PrivateAttr,
     field_validator,
+    model_validator,
 )
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
@@ -35,14 +36,19 @@ from llama_index.core.types import PydanticProgramMode
 
 from vllm_native.chat import ChatClient
 from vllm_native.types import (
+    ENGINE_KWARGS_ALIAS,
     REQUEST_OPTION_NAMES,
+    SAMPLING_KWARGS,
     SAMPLING_OPTION_NAMES,
     ChatRequest,
     HistoryReasoning,
     SamplingOptions,
     ToolFinishReason,
+    check_keywords,
     check_reasoning_controls,
     check_tool_finish_reason,
+    constructor_keywords,
+    copy_keywords,
     sampling_fields_model,
 )
 
@@ -59,6 +65,8 @@ _REQUEST_KEYS = frozenset(REQUEST_OPTION_NAMES)
 """Per-call keywords that are request options; the others are sampling options."""
 _SAMPLING_KEYS = frozenset({*SAMPLING_OPTION_NAMES, "stop"})
 """Sampling keywords with a ``SamplingOptions`` field; the others are extra SamplingParams."""
+_RENAMED = {"max_tokens": "max_new_tokens"}
+"""The core's option names that LlamaIndex spells its own way."""
 
 if TYPE_CHECKING:
     _SamplingFields = BaseModel
@@ -96,6 +104,9 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
         'Hello there!'
     """
 
+    if TYPE_CHECKING:  # declared by the core's sampling fields model
+        sampling_kwargs: dict[str, Any]
+
     model: str | None = Field(
         default=None,
         description="Model folder or Hugging Face hub id; None = the prepared default model.",
@@ -109,7 +120,9 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
     engine_args: dict[str, Any] = Field(
         default_factory=dict,
         description="vLLM engine arguments, passed through untouched (tensor_parallel_size, "
-        "max_model_len, dtype, quantization, ...).",
+        "max_model_len, dtype, quantization, ...). vllm_kwargs={...} (llama-index-llms-vllm's "
+        "name for them) is accepted too and merged in; a key given in both with different "
+        "values, or one that is not an engine argument, is a ValueError saying where it goes.",
     )
     tool_parser: str | None = Field(
         default=None,
@@ -124,10 +137,6 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
         default=512, gt=0, description="Maximum number of tokens to generate per response."
     )
     stop: list[str] | None = Field(default=None, description="Strings that end the generation.")
-    vllm_kwargs: dict[str, Any] = Field(
-        default_factory=dict,
-        description="Other vllm.SamplingParams fields (repetition_penalty, min_p, logit_bias, ...).",
-    )
     chat_template_kwargs: dict[str, Any] = Field(
         default_factory=dict,
         description="Extra chat-template variables for every request, e.g. "
@@ -165,6 +174,37 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
     )
 
     _client: ChatClient = PrivateAttr()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_keywords(cls, values: Any) -> Any:
+        """Unknown keywords fail with where they belong; ``vllm_kwargs`` join ``engine_args``."""
+        if not isinstance(values, dict):
+            return values
+        return constructor_keywords(values, cls.keywords(), owner=cls.__name__, renamed=_RENAMED)
+
+    @classmethod
+    def keywords(cls) -> frozenset[str]:
+        """Every keyword the constructor takes (field names and aliases)."""
+        aliases = {f.alias for f in cls.model_fields.values() if f.alias}
+        return frozenset({*cls.model_fields, *aliases})
+
+    def model_copy(self, *, update: Any = None, deep: bool = False) -> Any:
+        """A copy with ``update`` applied, built and checked as the constructor does: a new
+        ``model``/``engine``/``engine_args`` gets its own engine client, a bad value fails
+        here; the engine is shared, never copied (see ``vllm_native.options.copy_keywords``).
+
+        >>> from vllm_native.testing import ScriptedEngine
+        >>> other = ScriptedEngine(["from the new engine"])
+        >>> llm = Vllm(engine=ScriptedEngine([])).model_copy(update={"engine": other})
+        >>> llm.complete("Hi").text
+        'from the new engine'
+        """
+        return type(self)(**copy_keywords(self, update, deep=deep))
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
+        """``copy.deepcopy``: :meth:`model_copy` with ``deep=True`` (the engine is shared)."""
+        return self.model_copy(deep=True)
 
     @field_validator("tool_finish_reason", mode="before")
     @classmethod
@@ -246,11 +286,18 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
 
     # -- requests -------------------------------------------------------------------------------
     def _sampling(self, kwargs: dict[str, Any]) -> SamplingOptions:
-        """Sampling options from the fields, then ``vllm_kwargs``, then per-call ``kwargs``."""
+        """Sampling options from the fields, then per-call ``kwargs``: named options, a call's
+        ``sampling_kwargs`` or other ``vllm.SamplingParams`` fields given directly."""
+        if ENGINE_KWARGS_ALIAS in kwargs:
+            check_keywords(
+                kwargs, kwargs.keys() - {ENGINE_KWARGS_ALIAS}, owner="Vllm", where="call"
+            )
         options: dict[str, Any] = {name: getattr(self, name, None) for name in _SAMPLING_KEYS}
         options["max_tokens"] = self.max_new_tokens
-        extra: dict[str, Any] = {}
-        for key, value in {**self.vllm_kwargs, **kwargs}.items():
+        extra: dict[str, Any] = dict(self.sampling_kwargs)
+        call = dict(kwargs)
+        extra.update(call.pop(SAMPLING_KWARGS, None) or {})
+        for key, value in call.items():
             name = "max_tokens" if key == "max_new_tokens" else key
             if name in _SAMPLING_KEYS:
                 options[name] = value

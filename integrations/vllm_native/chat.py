@@ -61,6 +61,7 @@ from .types import (
     Usage,
     check_reasoning_parser,
 )
+from .vllm_sources import multimodal_architectures
 
 _T = TypeVar("_T")
 
@@ -626,3 +627,50 @@ def known_context_window(
 
 def _short_name(model: str) -> str:
     return os.path.basename(model.rstrip("/")) if os.path.isdir(model) else model
+
+
+def known_multimodal(
+    model: str | None,
+    *,
+    engine: Engine | None = None,
+    engine_args: Mapping[str, Any] | None = None,
+) -> bool | None:
+    """Whether what ``ChatClient(model, engine=..., engine_args=...)`` would run accepts images,
+    when that is known without starting an engine: a started engine says so; otherwise a local
+    model's ``config.json`` architectures are looked up in vLLM's registry of multimodal
+    architectures (read from its sources, see ``vllm_native.vllm_sources``), and
+    ``limit_mm_per_prompt={"image": 0}`` turns images off. ``None`` when unknown (a hub id).
+
+    >>> known_multimodal(None)  # the default model is a text model
+    False
+    >>> known_multimodal("Qwen/Qwen3-8B") is None
+    True
+    """
+    if engine is not None:
+        return bool(engine.is_multimodal) if engine.started else None
+    limits = (engine_args or {}).get("limit_mm_per_prompt")
+    if isinstance(limits, Mapping) and limits.get("image") == 0:
+        return False
+    from .default_model import resolve_model
+
+    try:
+        config = read_model_config(resolve_model(model))
+    except ValueError:  # no default model installed
+        return None
+    known = multimodal_architectures()
+    architectures = config.get("architectures") if config else None
+    if not known or not isinstance(architectures, list):
+        return None
+    return any(a in known for a in architectures)
+
+
+def check_tools(tools: Sequence[Mapping[str, Any]] | None) -> None:
+    """Raise ``ValueError`` for tools a request would refuse (not the OpenAI function shape, two
+    tools with one name, an invalid JSON Schema), so adapters can check them when tools are
+    bound; the result is remembered, so the request does not check them again.
+
+    >>> check_tools([{"type": "function", "function": {"name": "f", "parameters": {"type": 7}}}])
+    Traceback (most recent call last):
+    ValueError: tool 'f' has an invalid JSON Schema: 7 is not valid under any of the given schemas
+    """
+    checked_tools([dict(t) for t in tools] if tools else None)

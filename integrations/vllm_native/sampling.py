@@ -52,17 +52,7 @@ def build_sampling_params(
     logprobs = vllm_logprobs_setting(bool(options.logprobs), options.top_logprobs)
     if logprobs is not None:
         kwargs["logprobs"] = logprobs
-    extra = dict(options.extra)
-    for own in ("n", "logprobs"):
-        if own in extra:
-            raise ValueError(
-                f"pass {own!r} as an option of its own (n=..., logprobs=True, top_logprobs=k), "
-                "not among the extra SamplingParams fields"
-            )
-    for reserved in ("output_kind", "structured_outputs"):
-        if reserved in extra:
-            raise ValueError(f"{reserved!r} is set by vllm-native and cannot be passed in extras")
-    kwargs.update(extra)
+    kwargs.update(options.extra)  # checked by SamplingOptions: none of the fields set above
     kwargs.setdefault("skip_special_tokens", skip_special_tokens)
     if structured:
         kwargs["structured_outputs"] = StructuredOutputsParams(**structured)

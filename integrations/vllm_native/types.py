@@ -29,6 +29,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, cast, get_type_hints
 
+from .options import ENGINE_KWARGS_ALIAS as ENGINE_KWARGS_ALIAS
+from .options import SAMPLING_KWARGS as SAMPLING_KWARGS
+from .options import check_keywords as check_keywords
+from .options import check_sampling_extra
+from .options import constructor_keywords as constructor_keywords
+from .options import copy_keywords as copy_keywords
+from .options import merge_engine_kwargs as merge_engine_kwargs
+
 Message = dict[str, Any]
 """An OpenAI chat message: ``{"role": ..., "content": ..., "tool_calls": [...], ...}``."""
 
@@ -202,7 +210,8 @@ def _option(doc: str, check: Callable[[Any], str | None] | None = None) -> Any:
 
 @dataclass(frozen=True)
 class SamplingOptions:
-    """Sampling options in neutral form; ``extra`` passes any other ``vllm.SamplingParams`` field.
+    """Sampling options in neutral form; ``extra`` passes any other ``vllm.SamplingParams`` field
+    (the adapters' ``sampling_kwargs``; checked here: see ``vllm_native.options``).
 
     These fields are the one list of sampling options: both adapters derive their constructor
     fields and per-call keywords from :func:`sampling_option_fields`. Values are checked here, with
@@ -258,6 +267,7 @@ class SamplingOptions:
                 raise ValueError(f"{f.name}={value!r}: {problem}")
         if self.stop is not None and not all(isinstance(s, str) for s in self.stop):
             raise ValueError(f"stop={self.stop!r}: must be strings")
+        check_sampling_extra(self.extra, (*SAMPLING_OPTION_NAMES, "stop"))
 
 
 @dataclass(frozen=True)
@@ -291,7 +301,8 @@ SAMPLING_OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in sampling_option_f
 
 def sampling_fields_model(exclude: Sequence[str] = ()) -> Any:
     """A pydantic model with one field per sampling option (name, type, default, description),
-    for an adapter class to inherit, so both frameworks declare the same fields.
+    and ``sampling_kwargs`` for the other ``SamplingParams`` fields, for an adapter class to
+    inherit, so both frameworks declare the same fields.
 
     >>> sorted(sampling_fields_model(exclude=["max_tokens"]).model_fields)[:2]
     ['frequency_penalty', 'logprobs']
@@ -303,6 +314,14 @@ def sampling_fields_model(exclude: Sequence[str] = ()) -> Any:
         for f in sampling_option_fields()
         if f.name not in exclude
     }
+    declared[SAMPLING_KWARGS] = (
+        dict[str, Any],
+        Field(
+            default_factory=dict,
+            description="Any other vllm.SamplingParams field (min_tokens, repetition_penalty, "
+            "min_p, ...); a call's own sampling_kwargs are merged over these.",
+        ),
+    )
     return create_model("_SamplingFields", **declared)
 
 

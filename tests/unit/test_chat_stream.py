@@ -293,9 +293,7 @@ def test_completion_stream():
             },
             "invalid JSON Schema",
         ),
-        ({"messages": USER, "sampling": SamplingOptions(extra={"n": 2})}, "option of its own"),
         ({"messages": USER, "sampling": SamplingOptions(n=2)}, "several generations"),
-        ({"messages": USER, "sampling": SamplingOptions(extra={"no_such": 1})}, "unsupported"),
         (
             {
                 "messages": [
@@ -322,6 +320,10 @@ def test_bad_requests_fail_early_with_a_clear_message(request_kwargs, match):
         ({"top_k": 2.5}, "top_k=2.5: must be an integer"),
         ({"presence_penalty": 3}, "presence_penalty=3"),
         ({"stop": ("a", 1)}, "must be strings"),
+        ({"extra": {"n": 2}}, "'n': pass n= as its own option"),
+        ({"extra": {"no_such": 1}}, "'no_such' is not a vllm.SamplingParams field"),
+        ({"extra": {"structured_outputs": {}}}, "is set by vllm-native"),
+        ({"extra": {"gpu_memory_utilization": 0.5}}, "engine_args=.'gpu_memory_utilization'"),
     ],
 )
 def test_bad_sampling_values_fail_when_the_options_are_built(options, match):

@@ -584,7 +584,7 @@ def test_strict_tools_are_enforced_with_a_structural_tag():
         ([], {"tool_choice": "add"}, "needs at least one bound tool"),
         ([42], {}, r"tools\[0\] \(42\) is not a tool"),
         ([{"type": "object", "properties": {}}], {}, "is not a tool"),
-        ([add], {"temprature": 0}, "unsupported bind_tools arguments"),
+        ([add], {"temprature": 0}, "(?s)bind_tools got call options.*did you mean temperature="),
     ],
 )
 def test_bind_tools_rejects_bad_input_at_bind_time(tools, kwargs, message):
@@ -593,11 +593,16 @@ def test_bind_tools_rejects_bad_input_at_bind_time(tools, kwargs, message):
         model.bind_tools(tools, **kwargs)
 
 
-def test_duplicate_tool_names_are_refused_when_called():
-    model, _ = model_for(["never"])
-    bound = model.bind_tools([add, add])
+def test_bad_tool_sets_are_refused_at_bind_time():
+    model, engine = model_for(["never"])
     with pytest.raises(ValueError, match="unique"):
-        bound.invoke("1+2?")
+        model.bind_tools([add, add])
+    bad_schema = {"type": "function", "function": {"name": "f", "parameters": {"type": "bogus"}}}
+    with pytest.raises(ValueError, match="tool 'f' has an invalid JSON Schema"):
+        model.bind_tools([bad_schema])
+    with pytest.raises(ValueError, match="unique"):  # tools given per call: refused when called
+        model.invoke("1+2?", tools=[add, add])
+    assert engine.remaining == 1
 
 
 def test_empty_tools_and_agent_kwargs_are_accepted():
@@ -685,10 +690,12 @@ def test_sampling_options_from_constructor_and_call():
         seed=5,
         presence_penalty=0.1,
         frequency_penalty=0.2,
-        vllm_kwargs={"min_tokens": 1, "repetition_penalty": 1.1},
+        sampling_kwargs={"min_tokens": 1, "repetition_penalty": 1.1},
     )
     model.invoke("x")
-    model.invoke("x", stop=["STOP"], temperature=0.0, max_tokens=3, vllm_kwargs={"min_tokens": 2})
+    model.invoke(
+        "x", stop=["STOP"], temperature=0.0, max_tokens=3, sampling_kwargs={"min_tokens": 2}
+    )
     first, second = (r.sampling_params for r in engine.requests)
     assert (first.temperature, first.top_p, first.top_k, first.max_tokens) == (0.3, 0.9, 20, 7)
     assert (first.seed, first.presence_penalty, first.frequency_penalty) == (5, 0.1, 0.2)
@@ -713,7 +720,9 @@ def test_chat_template_kwargs_reach_the_renderer(monkeypatch):
 
 def test_bad_call_options_are_clear_errors():
     model, _ = model_for(["a", "b"])
-    with pytest.raises(ValueError, match="unsupported call options.*vllm_kwargs"):
+    with pytest.raises(
+        ValueError, match="(?s)call options it does not take.*did you mean temperature"
+    ):
         model.invoke("x", temprature=0)
     with pytest.raises(ValueError, match="tool_finish_reason='done'"):
         model.invoke("x", tool_finish_reason="done")

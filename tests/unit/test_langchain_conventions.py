@@ -100,7 +100,10 @@ def test_profile_is_honest_and_needs_no_engine():
     assert "max_input_tokens" not in unknown.profile
     for model in (default, sized, unknown):
         assert model.profile["tool_calling"] and model.profile["tool_choice"]
-        assert "structured_output" not in model.profile  # see _resolve_model_profile
+        assert model.profile["tool_call_streaming"]
+        assert model.profile["structured_output"] is False  # see _resolve_model_profile
+    assert default.profile["image_inputs"] is False  # its config.json: a text architecture
+    assert "image_inputs" not in unknown.profile  # a hub id: unknown until the engine runs
     assert ChatVLLM(reasoning_parser="qwen3").profile["reasoning_output"] is True
     assert ChatVLLM(reasoning_parser="none").profile["reasoning_output"] is False
     scripted = ChatVLLM(engine=ScriptedEngine([], max_model_len=777))

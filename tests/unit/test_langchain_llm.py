@@ -94,10 +94,10 @@ async def test_async_stream_and_invoke():
 
 def test_sampling_options_and_stop():
     llm, engine = llm_for(
-        ["a", "b"], temperature=0.1, max_tokens=5, stop=["\n"], vllm_kwargs={"min_tokens": 1}
+        ["a", "b"], temperature=0.1, max_tokens=5, stop=["\n"], sampling_kwargs={"min_tokens": 1}
     )
     llm.invoke("x")
-    llm.invoke("x", stop=["END"], temperature=0.7, vllm_kwargs={"min_tokens": 2})
+    llm.invoke("x", stop=["END"], temperature=0.7, sampling_kwargs={"min_tokens": 2})
     first, second = (r.sampling_params for r in engine.requests)
     assert (first.temperature, first.max_tokens, first.stop, first.min_tokens) == (
         0.1,
@@ -110,7 +110,7 @@ def test_sampling_options_and_stop():
 
 def test_unknown_call_option_is_a_clear_error():
     llm, _ = llm_for(["a"])
-    with pytest.raises(ValueError, match="unsupported call options.*vllm_kwargs"):
+    with pytest.raises(ValueError, match="VLLM got call options it does not take:\n  tools"):
         llm.invoke("x", tools=[])
 
 

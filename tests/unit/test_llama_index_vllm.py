@@ -115,7 +115,7 @@ def test_sampling_options_reach_the_engine_and_calls_override_them():
         seed=7,
         stop=["END"],
         max_new_tokens=20,
-        vllm_kwargs={"repetition_penalty": 1.2},
+        sampling_kwargs={"repetition_penalty": 1.2},
     )
     llm.chat(user("x"))
     llm.chat(user("y"), temperature=0.5, max_new_tokens=3, min_p=0.1)
@@ -143,7 +143,7 @@ def test_chat_template_kwargs_of_the_object_and_the_call_are_merged():
 
 def test_unknown_sampling_option_is_a_clear_error():
     llm, _ = make_llm("a")
-    with pytest.raises(ValueError, match="sampling option"):
+    with pytest.raises(ValueError, match="not a vllm.SamplingParams field"):
         llm.chat(user("x"), not_a_sampling_option=1)
 
 
