@@ -45,7 +45,33 @@ def test_reasoning_stays_out_of_the_content():
 # --8<-- [end:reasoning]
 
 
+# --8<-- [start:forced]
+def test_forced_tool_choice_replies_are_plain_json():
+    # A forced choice is enforced by vLLM's structured outputs, which make the model write JSON,
+    # not its native call syntax: script that JSON. A named tool: its arguments object alone.
+    engine = ScriptedEngine(
+        [
+            '{"city": "Paris"}',
+            '[{"name": "get_weather", "arguments": {"city": "Rome"}}, '
+            '{"name": "get_weather", "arguments": {"city": "Oslo"}}]',
+        ]
+    )
+    llm = ChatVLLM(engine=engine, tool_parser="hermes")
+    named = llm.bind_tools([get_weather], tool_choice="get_weather").invoke("Paris?")
+    assert [c["args"] for c in named.tool_calls] == [{"city": "Paris"}]
+    # "required"/"any": an array of {"name", "arguments"} objects, one per call
+    required = llm.bind_tools([get_weather], tool_choice="required").invoke("Rome and Oslo?")
+    assert [c["args"]["city"] for c in required.tool_calls] == ["Rome", "Oslo"]
+    # the constraint a real engine would have followed is in the recorded request
+    constraint = engine.requests[1].sampling_params.structured_outputs.json
+    assert constraint["type"] == "array" and constraint["minItems"] == 1
+
+
+# --8<-- [end:forced]
+
+
 if __name__ == "__main__":
     test_agent_calls_the_weather_tool()
     test_reasoning_stays_out_of_the_content()
+    test_forced_tool_choice_replies_are_plain_json()
     print("ok")

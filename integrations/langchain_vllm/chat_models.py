@@ -606,7 +606,7 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         """
         _check_options(kwargs, "ChatVLLM.bind_tools")
         formatted = format_tools(tools, strict=strict)
-        check_tools(formatted)  # shape, unique names, JSON Schemas: wrong tools fail here
+        check_tools(formatted)  # each tool's shape and JSON Schema: a wrong one fails here
         if tool_choice is not None:
             kwargs["tool_choice"] = format_tool_choice(tool_choice, formatted)
         if parallel_tool_calls is not None:

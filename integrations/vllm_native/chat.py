@@ -665,12 +665,14 @@ def known_multimodal(
 
 
 def check_tools(tools: Sequence[Mapping[str, Any]] | None) -> None:
-    """Raise ``ValueError`` for tools a request would refuse (not the OpenAI function shape, two
-    tools with one name, an invalid JSON Schema), so adapters can check them when tools are
-    bound; the result is remembered, so the request does not check them again.
+    """Raise ``ValueError`` for a tool a request would refuse (not the OpenAI function shape, an
+    invalid JSON Schema), so adapters can check tools when they are bound; each result is
+    remembered. Two tools with one name are refused when a request is made, not here:
+    langchain-tests' standard suite binds a Pydantic model next to its own JSON schema.
 
     >>> check_tools([{"type": "function", "function": {"name": "f", "parameters": {"type": 7}}}])
     Traceback (most recent call last):
     ValueError: tool 'f' has an invalid JSON Schema: 7 is not valid under any of the given schemas
     """
-    checked_tools([dict(t) for t in tools] if tools else None)
+    for tool in tools or []:
+        checked_tools([dict(tool)])

@@ -254,7 +254,8 @@ def check_sampling_extra(extra: Mapping[str, Any], named: Collection[str]) -> No
     fields = sampling_param_names()
     for key in extra:
         if key in named:
-            raise ValueError(f"{SAMPLING_KWARGS} key {key!r}: pass {key}= as its own option")
+            how = " (logprobs=True, top_logprobs=k)" if key == "logprobs" else ""
+            raise ValueError(f"{SAMPLING_KWARGS} key {key!r}: pass {key}= as its own option{how}")
         if key in ("output_kind", "structured_outputs"):
             raise ValueError(
                 f"{SAMPLING_KWARGS} key {key!r} is set by vllm-native; structured outputs are "

@@ -19,6 +19,26 @@ Example:
     'length'
     >>> engine.requests[0].messages[-1]["content"]
     'Capital?'
+
+Forced tool calls (``tool_choice="required"``/``"any"`` or a tool's name) are enforced with vLLM's
+structured outputs, which make the model write plain JSON instead of its native call syntax, so
+script that JSON: for a named tool its arguments object alone, for ``"required"`` an array of
+``{"name": ..., "arguments": {...}}`` calls. The recorded ``sampling_params.structured_outputs``
+holds the constraint a real engine would follow.
+
+    >>> add = {"type": "function", "function": {"name": "add", "parameters": {
+    ...     "type": "object", "properties": {"a": {"type": "integer"}}}}}
+    >>> engine = ScriptedEngine(['{"a": 1}', '[{"name": "add", "arguments": {"a": 2}}]'])
+    >>> client = ChatClient(engine=engine, tool_parser="hermes")
+    >>> ask = [{"role": "user", "content": "Add"}]
+    >>> named = client.chat(ChatRequest(ask, tools=[add], tool_choice="add"))
+    >>> [(c.name, c.arguments) for c in named.tool_calls], named.finish_reason
+    ([('add', {'a': 1})], 'function_call')
+    >>> required = client.chat(ChatRequest(ask, tools=[add], tool_choice="required"))
+    >>> [(c.name, c.arguments) for c in required.tool_calls]
+    [('add', {'a': 2})]
+    >>> engine.requests[1].sampling_params.structured_outputs.json["type"]
+    'array'
 """
 
 from __future__ import annotations

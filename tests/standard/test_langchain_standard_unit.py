@@ -21,6 +21,16 @@ class TestChatVLLMUnit(ChatModelUnitTests):
         return {"engine": ScriptedEngine([]), "tool_parser": "hermes"}
 
     @property
+    def standard_chat_model_params(self) -> dict[str, Any]:
+        # The unit suite adds api_key="test" for hosted providers. ChatVLLM runs vLLM in this
+        # process, with no server and no key: api_key= is an error that says so
+        # (tests/unit/test_constructor_conventions.py), never a silently ignored option. The
+        # other standard parameters (temperature, max_tokens, timeout, stop, max_retries) stay.
+        params = dict(super().standard_chat_model_params)
+        params.pop("api_key", None)
+        return params
+
+    @property
     def has_tool_choice(self) -> bool:
         return True
 

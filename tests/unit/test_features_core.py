@@ -146,7 +146,9 @@ def test_no_logprobs_unless_asked_and_bad_values_refused():
     assert events[-1].message.logprobs is None
     with pytest.raises(ValueError, match="between 0 and 20"):
         client.chat(ChatRequest(USER, sampling=SamplingOptions(top_logprobs=21)))
-    with pytest.raises(ValueError, match="option of its own"):
+    with pytest.raises(
+        ValueError, match="logprobs= as its own option .logprobs=True, top_logprobs=k"
+    ):
         client.chat(ChatRequest(USER, sampling=SamplingOptions(extra={"logprobs": 3})))
 
 
