@@ -65,7 +65,7 @@ _REQUEST_KEYS = frozenset(REQUEST_OPTION_NAMES)
 """Per-call keywords that are request options; the others are sampling options."""
 _SAMPLING_KEYS = frozenset({*SAMPLING_OPTION_NAMES, "stop"})
 """Sampling keywords with a ``SamplingOptions`` field; the others are extra SamplingParams."""
-_RENAMED = {"max_tokens": "max_new_tokens"}
+_RENAMED = {"max_tokens": "max_new_tokens", "reasoning": "thinking"}
 """The core's option names that LlamaIndex spells its own way."""
 
 if TYPE_CHECKING:

@@ -50,6 +50,8 @@ COMMON_NAMES: dict[str, str] = {
     "model_path": "model",
     "model_name_or_path": "model",
     "tool_call_parser": "tool_parser",
+    "thinking": "reasoning",
+    "enable_thinking": "reasoning",
 }
 """Names other libraries give an option -> ours (the adapter may rename ours in turn)."""
 

@@ -52,11 +52,15 @@ def test_unknown_keywords_fail_with_where_they_belong(cls, kwargs, hint):
     assert hint in str(error.value)
 
 
-def test_each_framework_names_max_tokens_its_own_way():
+def test_each_framework_names_max_tokens_and_thinking_its_own_way():
     with pytest.raises(ValueError, match="max_new_tokens: called max_tokens= here"):
         ChatVLLM(max_new_tokens=64)
     with pytest.raises(ValueError, match="max_tokens: called max_new_tokens= here"):
         Vllm(max_tokens=64)
+    with pytest.raises(ValueError, match="thinking: called reasoning= here"):
+        ChatVLLM(thinking=False)
+    with pytest.raises(ValueError, match="reasoning: called thinking= here"):
+        Vllm(reasoning=False)
 
 
 @pytest.mark.parametrize("cls", CLASSES)

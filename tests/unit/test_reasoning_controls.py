@@ -160,7 +160,7 @@ def test_langchain_refusals_and_counting() -> None:
     llm = ChatVLLM(engine=engine("llama.cpp/meta-llama-Llama-3.1-8B-Instruct.jinja"))
     with pytest.raises(ValueError, match="does not reason"):
         llm.invoke("Hi", reasoning=True)
-    with pytest.raises(ValueError, match=r"unsupported call options \[.thinking.\]"):
+    with pytest.raises(ValueError, match="thinking: called reasoning= here"):
         llm.invoke("Hi", thinking=True)  # LangChain's word is reasoning
     with pytest.raises(ValueError):
         ChatVLLM(engine=ScriptedEngine([]), reasoning_effort="extreme")
