@@ -65,7 +65,7 @@ class Batches:
             "engine_args": args.engine_args or {},
             "tool_parser": args.tool_parser,
             "temperature": 0,
-            "vllm_kwargs": {"ignore_eos": True},
+            "sampling_kwargs": {"ignore_eos": True},
         }
         self.chat = ChatVLLM(**common, **{"max_tokens": self.max_tokens}).bind_tools(TOOLS)
         self.llama = Vllm(max_new_tokens=self.max_tokens, **common)

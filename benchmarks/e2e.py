@@ -128,7 +128,7 @@ class Paths:
             "tool_parser": args.tool_parser,
             "reasoning_parser": args.reasoning_parser,
             "temperature": 0,
-            "vllm_kwargs": {"ignore_eos": True},
+            "sampling_kwargs": {"ignore_eos": True},
         }
         self.chat = ChatVLLM(**common, **{"max_tokens": self.max_tokens}).bind_tools(TOOLS)
         self.llama = Vllm(max_new_tokens=self.max_tokens, **common)
