@@ -388,7 +388,8 @@ def report(results: dict[str, Any]) -> str:
     """The Markdown tables of a run (medians over repetitions)."""
     med = medians(results["runs"])
     paths = [p for p in PATHS if p in med]
-    levels = sorted({s for p in paths for s in med[p]})
+    # a run cut short: only the levels every path reached
+    levels = sorted(set.intersection(*(set(med[p]) for p in paths)))
     out = []
     headers = ["streams", *(LABELS[p] + (" tok/s" if p == "raw" else "") for p in paths)]
     rows = []
@@ -514,7 +515,7 @@ def vars_of(args: argparse.Namespace) -> dict[str, Any]:
     """The command line's settings, as the results file records them."""
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
     settings["model"] = settings["model"] or "default"
-    return {**settings, "complete": False}
+    return {**settings, "tools": [t["function"]["name"] for t in TOOLS], "complete": False}
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
