@@ -33,7 +33,7 @@ Example:
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, UsageMetadata
 from langchain_core.messages.tool import (
@@ -44,8 +44,8 @@ from langchain_core.messages.tool import (
 )
 from langchain_core.outputs import ChatGenerationChunk
 from langchain_core.utils.json import parse_partial_json
-from pydantic import BaseModel
 
+from vllm_native.trusted_models import trusted
 from vllm_native.types import (
     ChatEvent,
     ChatMessage,
@@ -59,22 +59,6 @@ from vllm_native.types import (
 )
 
 from ._settings import MODEL_PROVIDER
-
-_set = object.__setattr__
-M = TypeVar("M", bound=BaseModel)
-
-
-def _trusted(cls: type[M], fields_set: set[str], values: dict[str, Any]) -> M:
-    """What ``cls.model_construct(fields_set, **values)`` makes when ``values`` holds every
-    field: the instance, no validation. Written out because ``model_construct`` looks each
-    absent field's default factory's signature up on every call and checks aliases field by
-    field, which makes it as slow as validating."""
-    obj = cls.__new__(cls)
-    _set(obj, "__dict__", values)
-    _set(obj, "__pydantic_fields_set__", fields_set)
-    _set(obj, "__pydantic_extra__", {} if cls.model_config.get("extra") == "allow" else None)
-    _set(obj, "__pydantic_private__", None)
-    return obj
 
 
 def content_chunk(
@@ -111,7 +95,7 @@ def content_chunk(
         "tool_call_chunks": [],
         "chunk_position": None,
     }
-    return _trusted(AIMessageChunk, fields_set, values)
+    return trusted(AIMessageChunk, fields_set, values)
 
 
 def generation_chunk(message: AIMessageChunk) -> ChatGenerationChunk:
@@ -129,7 +113,7 @@ def generation_chunk(message: AIMessageChunk) -> ChatGenerationChunk:
         "type": "ChatGenerationChunk",
         "message": message,
     }
-    return _trusted(ChatGenerationChunk, {"message", "text"}, values)
+    return trusted(ChatGenerationChunk, {"message", "text"}, values)
 
 
 def usage_metadata(usage: Usage) -> UsageMetadata:

@@ -20,7 +20,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -31,9 +31,9 @@ from llama_index.core.base.llms.types import (
     TextBlock,
     ThinkingBlock,
 )
-from pydantic import BaseModel
 
 from vllm_native import types as core
+from vllm_native.trusted_models import trusted
 
 from .messages import assistant_message, from_core_message
 
@@ -156,21 +156,6 @@ class CompletionStream:
         return CompletionResponse(text=self._text, delta=event.text)
 
 
-_set = object.__setattr__
-M = TypeVar("M", bound=BaseModel)
-
-
-def _trusted(cls: type[M], fields_set: set[str], values: dict[str, Any]) -> M:
-    """What ``cls.model_construct(fields_set, **values)`` makes when ``values`` holds every
-    field, without its field-by-field alias and default lookups (slower than validating)."""
-    obj = cls.__new__(cls)
-    _set(obj, "__dict__", values)
-    _set(obj, "__pydantic_fields_set__", fields_set)
-    _set(obj, "__pydantic_extra__", {} if cls.model_config.get("extra") == "allow" else None)
-    _set(obj, "__pydantic_private__", None)
-    return obj
-
-
 def _text_response(
     content: str,
     reasoning: str,
@@ -195,9 +180,9 @@ def _text_response(
             "num_tokens": None,
             "additional_information": {},
         }
-        blocks.append(_trusted(ThinkingBlock, {"content"}, thinking))
-    blocks.append(_trusted(TextBlock, {"text"}, {"block_type": "text", "text": content}))
-    message = _trusted(
+        blocks.append(trusted(ThinkingBlock, {"content"}, thinking))
+    blocks.append(trusted(TextBlock, {"text"}, {"block_type": "text", "text": content}))
+    message = trusted(
         ChatMessage,
         {"role", "additional_kwargs", "blocks"},
         {"role": MessageRole.ASSISTANT, "additional_kwargs": {}, "blocks": blocks},
@@ -209,4 +194,4 @@ def _text_response(
         "logprobs": tokens,
         "additional_kwargs": kwargs,
     }
-    return _trusted(ChatResponse, {"message", "delta", "additional_kwargs", "logprobs"}, values)
+    return trusted(ChatResponse, {"message", "delta", "additional_kwargs", "logprobs"}, values)
