@@ -1,4 +1,5 @@
-"""The real engine on CPU: LoRA per request, logprobs, n choices and guided decoding.
+"""The real engine on CPU: LoRA per request, logprobs, n choices and guided decoding, in the core
+and through ChatVLLM, VLLM and LlamaIndex Vllm.
 
 The LoRA tests start a second engine (the unmerged SmolLM2 base with LoRA serving on); the others
 run on the session's default engine.
@@ -11,7 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from langchain_core.messages import HumanMessage
+from llama_index.core.llms import ChatMessage
 
+from langchain_vllm import VLLM, ChatVLLM
+from llama_index_vllm import Vllm
 from vllm_native.chat import ChatClient
 from vllm_native.lora import lora_engine_args, resolve_adapter
 from vllm_native.models import prepare_model
@@ -96,6 +101,40 @@ def test_one_batch_mixes_requests_with_and_without_the_adapter(lora_clients):
     assert together == alone
 
 
+def test_the_frameworks_classes_carry_the_adapter(lora_clients):
+    with_adapter, plain = lora_clients
+    records = decision_records()[:4]
+    base = str(prepare_model("smollm2"))
+    chat = ChatVLLM(
+        model=base,
+        lora="smollm2_tools",
+        engine_args={"max_model_len": 2048},
+        temperature=0,
+        max_tokens=64,
+    )
+    assert chat._client.engine is with_adapter.engine  # one engine per base, whatever the adapter
+    langchain = [
+        sorted(c["name"] for c in chat.bind_tools(r["tools"]).invoke(r["messages"][:-1]).tool_calls)
+        for r in records
+    ]
+    assert langchain == decisions(with_adapter, records)
+    question = "Say hello to Ada."
+    expected = with_adapter.chat(
+        ChatRequest(
+            [{"role": "user", "content": question}],
+            sampling=SamplingOptions(temperature=0, max_tokens=16),
+        )
+    )
+    llama = Vllm(
+        model=base,
+        engine_args=lora_engine_args({"max_model_len": 2048}, with_adapter.lora),
+        temperature=0,
+        max_new_tokens=16,
+    )
+    answer = llama.chat([ChatMessage(role="user", content=question)], lora="smollm2_tools")
+    assert answer.message.content == expected.content  # the adapter given per call
+
+
 # -- logprobs, n, guided decoding on the default engine ----------------------------------------------
 @pytest.fixture(scope="module")
 def client():
@@ -156,3 +195,45 @@ def test_guided_choice_regex_and_grammar(client):
         )
     )
     assert letters.content in ("AB", "AC")
+
+
+# -- the same through the frameworks' classes ------------------------------------------------------
+def test_chatvllm_logprobs_equal_between_stream_and_invoke():
+    llm = ChatVLLM(temperature=0, max_tokens=8, top_logprobs=2)
+    message = llm.invoke("Name a colour.")
+    chunks = list(llm.stream("Name a colour."))
+    merged = sum(chunks[1:], chunks[0])
+    content = message.response_metadata["logprobs"]["content"]
+    assert len(content) == message.usage_metadata["output_tokens"]
+    assert all(len(t["top_logprobs"]) == 2 for t in content)
+    assert merged.content == message.content
+    assert merged.response_metadata["logprobs"] == message.response_metadata["logprobs"]
+
+
+def test_chatvllm_and_vllm_n_choices():
+    chat = ChatVLLM(temperature=1.0, n=3, seed=11, max_tokens=6)
+    first = chat.generate([[HumanMessage("Write one word.")]]).generations[0]
+    again = chat.generate([[HumanMessage("Write one word.")]]).generations[0]
+    assert len(first) == 3 and [g.text for g in first] == [g.text for g in again]
+    assert len({g.text for g in first}) > 1
+    completion = VLLM(temperature=1.0, n=2, seed=3, max_tokens=6, logprobs=True)
+    choices = completion.generate(["The sky is"]).generations[0]
+    assert len(choices) == 2 and choices[0].text != choices[1].text
+    assert all(c.generation_info["logprobs"]["content"] for c in choices)
+
+
+def test_guided_decoding_through_bind_per_call_and_llama_index():
+    llm = ChatVLLM(temperature=0, max_tokens=12)
+    year = llm.bind(structured_outputs={"regex": "[12][0-9]{3}"}).invoke("Give a year.")
+    assert re.fullmatch("[12][0-9]{3}", year.content)
+    answer = llm.invoke("Is Paris in France?", structured_outputs={"choice": ["yes", "no"]})
+    assert answer.content in ("yes", "no")
+    llama = Vllm(temperature=0, max_new_tokens=12, logprobs=True, top_logprobs=2)
+    letters = llama.chat(
+        [ChatMessage(role="user", content="Letters?")],
+        structured_outputs={"grammar": 'root ::= "A" ("B" | "C")'},
+    )
+    assert letters.message.content in ("AB", "AC")
+    streamed = list(llama.stream_chat([ChatMessage(role="user", content="Name a colour.")]))
+    chatted = llama.chat([ChatMessage(role="user", content="Name a colour.")])
+    assert streamed[-1].logprobs == chatted.logprobs and len(chatted.logprobs[0]) == 2
