@@ -44,6 +44,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from typing_extensions import Self
 
 from vllm_native.chat import ChatClient, check_tools, known_context_window, known_multimodal
+from vllm_native.reasoning_controls import call_reasoning_controls
 from vllm_native.types import (
     REQUEST_OPTION_NAMES,
     ChatMessage,
@@ -203,11 +204,12 @@ class ChatVLLM(VllmSettings, BaseChatModel):
     ``None`` is the model family's default (see ``vllm_native.history``)."""
     reasoning: bool | None = None
     """Thinking on (``True``) or off (``False``) for models that can switch it (Qwen3, GLM,
-    DeepSeek V3.1, Granite, Seed-OSS, ...); ``None`` is the model's default. A call's
-    ``reasoning=`` overrides it."""
+    DeepSeek V3.1, Granite, Seed-OSS, ...); ``None`` is the model's default. A call that sets
+    ``reasoning=`` or ``reasoning_effort=`` replaces both of these defaults."""
     reasoning_effort: str | None = None
     """Reasoning level (``"low"``, ``"medium"``, ``"high"`` for gpt-oss; ``"none"`` is thinking
-    off); ``None`` is the model's default. A call's ``reasoning_effort=`` overrides it."""
+    off); ``None`` is the model's default. A call that sets ``reasoning=`` or
+    ``reasoning_effort=`` replaces both of these defaults."""
     streaming: bool = False
     """When ``True``, ``invoke`` streams internally, so callbacks receive each token; it still
     returns the core's final message."""
@@ -336,6 +338,10 @@ class ChatVLLM(VllmSettings, BaseChatModel):
             )
         tools = format_tools(call.get("tools") or [])
         tool_choice = call.get("tool_choice")
+        thinking, reasoning_effort = call_reasoning_controls(
+            (self.reasoning, self.reasoning_effort),
+            (call.get("reasoning"), call.get("reasoning_effort")),
+        )
         return ChatRequest(
             messages=to_openai_messages(messages),
             tools=tools or None,
@@ -350,8 +356,8 @@ class ChatVLLM(VllmSettings, BaseChatModel):
                 **(call.get("chat_template_kwargs") or {}),
             },
             history_reasoning=call.get("history_reasoning") or self.history_reasoning,
-            thinking=_given(call, "reasoning", self.reasoning),
-            reasoning_effort=_given(call, "reasoning_effort", self.reasoning_effort),
+            thinking=thinking,
+            reasoning_effort=reasoning_effort,
             structured_outputs=call.get("structured_outputs"),
             lora=call.get("lora"),
             fetch_remote_images=bool(call.get("fetch_remote_images", self.fetch_remote_images)),
@@ -698,12 +704,6 @@ def _require_tool_call(message: AIMessage) -> AIMessage:
     raise OutputParserException(
         f"The reply has no structured output: {why}", llm_output=message.text
     )
-
-
-def _given(call: Mapping[str, Any], name: str, default: Any) -> Any:
-    """The call's ``name`` option, or ``default`` when the call leaves it unset (``None``)."""
-    value = call.get(name)
-    return default if value is None else value
 
 
 def _check_options(options: Mapping[str, Any], owner: str) -> None:

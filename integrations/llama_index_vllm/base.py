@@ -35,6 +35,7 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import PydanticProgramMode
 
 from vllm_native.chat import ChatClient
+from vllm_native.reasoning_controls import call_reasoning_controls
 from vllm_native.types import (
     ENGINE_KWARGS_ALIAS,
     REQUEST_OPTION_NAMES,
@@ -154,13 +155,15 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
     thinking: bool | None = Field(
         default=None,
         description="Thinking on (True) or off (False) for models that can switch it (Qwen3, "
-        "GLM, DeepSeek V3.1, Granite, Seed-OSS, ...); None = the model's default. A call's "
-        "thinking= overrides it; a model that cannot do it raises ValueError.",
+        "GLM, DeepSeek V3.1, Granite, Seed-OSS, ...); None = the model's default. A call "
+        "that sets thinking= or reasoning_effort= replaces both defaults; a model that cannot "
+        "do it raises ValueError.",
     )
     reasoning_effort: str | None = Field(
         default=None,
         description="Reasoning level ('low', 'medium', 'high' for gpt-oss; 'none' is thinking "
-        "off); None = the model's default. A call's reasoning_effort= overrides it.",
+        "off); None = the model's default. A call that sets thinking= or reasoning_effort= "
+        "replaces both defaults.",
     )
     lora: str | None = Field(
         default=None,
@@ -312,9 +315,10 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
         fields.setdefault("tool_finish_reason", self.tool_finish_reason)
         fields.setdefault("history_reasoning", self.history_reasoning)
         fields.setdefault("fetch_remote_images", self.fetch_remote_images)
-        for name in ("thinking", "reasoning_effort"):  # a call's None leaves the field's value
-            if fields.get(name) is None:
-                fields[name] = getattr(self, name)
+        fields["thinking"], fields["reasoning_effort"] = call_reasoning_controls(
+            (self.thinking, self.reasoning_effort),
+            (fields.get("thinking"), fields.get("reasoning_effort")),
+        )
         fields["chat_template_kwargs"] = {
             **self.chat_template_kwargs,
             **(fields.get("chat_template_kwargs") or {}),

@@ -186,3 +186,19 @@ def _on_off(switches: ReasoningSwitches, on: bool, effort: str | None) -> dict[s
     raise ValueError(
         f"{asked}: this model always reasons; its chat template has no switch to turn thinking off"
     )
+
+
+def call_reasoning_controls(
+    defaults: tuple[bool | None, str | None], call: tuple[bool | None, str | None]
+) -> tuple[bool | None, str | None]:
+    """The ``(thinking, reasoning_effort)`` of one call: a call that sets either control replaces
+    both defaults (set at construction), so ``reasoning_effort="high"`` at construction and
+    thinking off for one call is thinking off, not a contradiction; a call that sets neither
+    keeps the defaults.
+
+    >>> call_reasoning_controls((None, "high"), (False, None))
+    (False, None)
+    >>> call_reasoning_controls((True, "low"), (None, None))
+    (True, 'low')
+    """
+    return defaults if call == (None, None) else call

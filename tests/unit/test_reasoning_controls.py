@@ -181,9 +181,19 @@ def test_llama_index_thinking_at_construction_and_per_call() -> None:
     list(Vllm(engine=scripted).stream_chat(hi, reasoning_effort="none"))
     assert [r.prompt.endswith(OFF) for r in scripted.requests] == [True, False, True]
     gpt_oss = Vllm(engine=engine("llama.cpp/openai-gpt-oss-120b.jinja"), reasoning_effort="low")
-    with pytest.raises(ValueError, match="contradict"):  # the field's effort, the call's off
-        gpt_oss.chat(hi, thinking=False)
+    with pytest.raises(ValueError, match="gpt-oss always reasons"):  # the call's off replaces
+        gpt_oss.chat(hi, thinking=False)  # the field's effort (not a contradiction)
     with pytest.raises(ValueError, match="gpt-oss always reasons"):
         Vllm(engine=engine("llama.cpp/openai-gpt-oss-120b.jinja")).chat(hi, thinking=False)
     with pytest.raises(ValueError):
         Vllm(engine=ScriptedEngine([]), thinking="sometimes")
+
+
+def test_a_calls_controls_replace_the_constructors_in_both_frameworks() -> None:
+    scripted = engine(QWEN3, responses=4)
+    hi = [ChatMessage(role="user", content="Hi")]
+    ChatVLLM(engine=scripted, reasoning=True).invoke("Hi", reasoning_effort="none")
+    ChatVLLM(engine=scripted, reasoning_effort="none").invoke("Hi", reasoning=True)
+    Vllm(engine=scripted, thinking=True).chat(hi, reasoning_effort="none")
+    Vllm(engine=scripted, reasoning_effort="none").chat(hi)
+    assert [r.prompt.endswith(OFF) for r in scripted.requests] == [True, False, True, True]
