@@ -24,6 +24,20 @@ from vllm_native.formats.base import (
     ToolCallFormat,
 )
 
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather in a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
+"""The OpenAI-shaped weather tool the format, family and rendering tests bind."""
+
 
 def feed_all(fmt: ToolCallFormat, text: str) -> list[Piece]:
     """The pieces for ``text`` fed in one delta, then closed."""

@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import pytest
+from format_helpers import WEATHER
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,18 +21,6 @@ from vllm_native.types import (
     ToolCallDelta,
 )
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Weather in a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
 ADD = {
     "type": "function",
     "function": {

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from format_helpers import WEATHER
 from template_corpus import corpus_entries
 from vllm_renderer import VllmRenderedEngine
 
@@ -24,18 +25,6 @@ from vllm_native.chat import ChatClient
 from vllm_native.engine import render_with_vllm
 from vllm_native.types import ChatRequest
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Weather in a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
 CITY = "Reykjavik"
 RESULT = "light rain over the harbour"
 NEXT = "And tomorrow?"

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 from family_tokenizers import tokenizer_with_markers
+from format_helpers import WEATHER
 from grammar_helpers import CompiledConstraint
 from template_corpus import corpus_entries
 from test_chat_stream import check_invariants
@@ -20,18 +21,6 @@ from vllm_native.testing import ScriptedEngine
 from vllm_native.types import ChatRequest
 
 TEMPLATE = next(e.text for e in corpus_entries() if e.file == "llama.cpp/openai-gpt-oss-120b.jinja")
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Weather in a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
 USER = [{"role": "user", "content": "Weather in Paris?"}]
 NEXT = "<|start|>assistant"
 THOUGHT = "<|channel|>analysis<|message|>The user wants the weather.<|end|>"
