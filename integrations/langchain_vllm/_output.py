@@ -230,14 +230,12 @@ class ChunkBuilder:
         reasoning chunks skip validation (``content_chunk``); tool-call chunks need it (it
         derives ``tool_calls`` from ``tool_call_chunks``)."""
         content: str | list[str | dict[str, Any]] = text
-        meta = None
+        meta: dict[str, Any] = {}  # given, as langchain-core's stream sets it on every chunk
         if self.v1:
             content = [{**block, "index": self._block_index(key)}]
             meta = {"output_version": "v1"}
         if "tool_call_chunks" in fields:
-            if meta is not None:
-                fields["response_metadata"] = meta
-            return self._validated(content=content, **fields)
+            return self._validated(content=content, response_metadata=meta, **fields)
         return content_chunk(
             content,
             additional_kwargs=fields.get("additional_kwargs"),
@@ -247,6 +245,7 @@ class ChunkBuilder:
 
     def _validated(self, **fields: Any) -> AIMessageChunk:
         """A validated chunk, with this turn's id."""
+        fields.setdefault("response_metadata", {})
         if self.message_id is not None:
             fields["id"] = self.message_id
         return AIMessageChunk(**fields)

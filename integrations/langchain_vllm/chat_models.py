@@ -23,7 +23,7 @@ from langchain_core.exceptions import OutputParserException
 from langchain_core.globals import get_llm_cache
 from langchain_core.language_models import LanguageModelInput, ModelProfile
 from langchain_core.language_models.chat_models import BaseChatModel, LangSmithParams
-from langchain_core.messages import AIMessage, BaseMessage, convert_to_messages
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, convert_to_messages
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import (
     JsonOutputKeyToolsParser,
@@ -57,6 +57,7 @@ from vllm_native.types import (
     check_tool_finish_reason,
 )
 
+from . import _stream_run
 from ._messages import to_openai_messages
 from ._output import ChunkBuilder, generation_chunk, to_ai_message
 from ._settings import CALL_SAMPLING_OPTIONS, VllmSettings
@@ -444,6 +445,41 @@ class ChatVLLM(VllmSettings, BaseChatModel):
         ai_message = to_ai_message(message, v1=self._v1)
         ai_message.id = message_id
         return ChatResult(generations=[ChatGeneration(message=ai_message)])
+
+    def stream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Iterator[AIMessageChunk]:
+        """langchain-core's ``stream``, except that ``on_llm_end`` gets the core's final message
+        instead of a merge of every chunk, which are not kept (see ``_stream_run``)."""
+        if not _stream_run.LEAN_STREAM or not self._should_stream(
+            async_api=False, **{**kwargs, "stream": True}
+        ):
+            yield from super().stream(input, config, stop=stop, **kwargs)
+            return
+        yield from _stream_run.stream(self, input, config, stop, kwargs)
+
+    async def astream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[AIMessageChunk]:
+        """Async :meth:`stream`."""
+        if not _stream_run.LEAN_STREAM or not self._should_stream(
+            async_api=True, **{**kwargs, "stream": True}
+        ):
+            async for chunk in super().astream(input, config, stop=stop, **kwargs):
+                yield chunk
+            return
+        async for chunk in _stream_run.astream(self, input, config, stop, kwargs):
+            yield chunk
 
     def _stream(
         self,

@@ -233,6 +233,16 @@ async def test_astream_events(name):
 
 
 @pytest.mark.parametrize("name", CASES)
+async def test_astream_events_of_the_model_itself(name):
+    """The model streamed by ``astream_events`` (its ``astream``): the end event carries the
+    core's message, exact, not a merge of the chunks."""
+    case = CASES[name]
+    events = [e async for e in bound(case, chat_model(case)).astream_events("?", version="v2")]
+    [ended] = [e["data"]["output"] for e in events if e["event"] == "on_chat_model_end"]
+    assert_safe(case, ended, exact=True)
+
+
+@pytest.mark.parametrize("name", CASES)
 def test_stream_events_v3(name):
     case = CASES[name]
     stream = bound(case, chat_model(case)).stream_events("?", version="v3")

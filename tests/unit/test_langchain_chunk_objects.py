@@ -45,8 +45,13 @@ def revalidated(chunk: ChatGenerationChunk) -> ChatGenerationChunk:
     """What langchain-core's validating constructors make of ``chunk``'s visible values, passed
     as a streaming chat model passes them (empty ones left out)."""
     message = chunk.message
-    fields: dict[str, Any] = {"content": message.content, "id": message.id}
-    for name in ("additional_kwargs", "response_metadata", "tool_call_chunks"):
+    fields: dict[str, Any] = {
+        "content": message.content,
+        "id": message.id,
+        # always given, as langchain-core's stream sets it on every chunk it passes on
+        "response_metadata": message.response_metadata,
+    }
+    for name in ("additional_kwargs", "tool_call_chunks"):
         if getattr(message, name):
             fields[name] = getattr(message, name)
     return ChatGenerationChunk(message=AIMessageChunk(**fields))
