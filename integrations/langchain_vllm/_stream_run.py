@@ -129,9 +129,7 @@ class _Run:
         return self.model._request(_normalize_messages(self.messages), self.stop, self.kwargs)
 
     def shown(self, message: AIMessageChunk) -> AIMessageChunk:
-        """The chunk as langchain-core's ``stream`` hands it out."""
-        if not self.model._v1:
-            return message
+        """A ``v1`` chunk as langchain-core's ``stream`` hands it out."""
         message = _update_message_content_to_blocks(message, "v1")
         for block in cast("list[dict[str, Any]]", message.content):
             if block["type"] != self._block_type:
@@ -175,12 +173,14 @@ def stream(
     if model.rate_limiter:
         model.rate_limiter.acquire(blocking=True)
     builder = run.builder(run_manager.run_id)
+    v1 = model._v1
     text: list[str] = []
     try:
         with closing(model._client.stream(run.request())) as events:
             for event in events:
                 for message in builder.chunks(event):
-                    message = run.shown(message)
+                    if v1:
+                        message = run.shown(message)
                     if isinstance(message.content, str) and message.content:
                         text.append(message.content)
                     if run_manager.handlers:
@@ -214,13 +214,15 @@ async def astream(
     if model.rate_limiter:
         await model.rate_limiter.aacquire(blocking=True)
     builder = run.builder(run_manager.run_id)
+    v1 = model._v1
     text: list[str] = []
     try:
         events = model._client.astream(run.request())
         async with aclosing(events):  # type: ignore[type-var]
             async for event in events:
                 for message in builder.chunks(event):
-                    message = run.shown(message)
+                    if v1:
+                        message = run.shown(message)
                     if isinstance(message.content, str) and message.content:
                         text.append(message.content)
                     if run_manager.handlers:

@@ -105,11 +105,11 @@ class _Turn:
             yield event
 
     def step(self, delta: EngineDelta) -> list[ChatEvent]:
-        events = self.assembler.feed(delta.text)
+        events = self.assembler.feed(delta.text)  # a fresh list
         if self.logprobs is not None and delta.logprobs:
             self.logprobs.extend(delta.logprobs)
-            events = [*events, LogprobsDelta(delta.logprobs)]
-        return list(events)
+            events.append(LogprobsDelta(delta.logprobs))
+        return events
 
     def end(self, last: EngineDelta | None) -> list[ChatEvent]:
         events = list(self.assembler.finish(*_ending(last)))

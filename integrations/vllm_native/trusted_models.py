@@ -34,6 +34,11 @@ def _field_names(cls: type[BaseModel]) -> frozenset[str]:
     return frozenset(cls.model_fields)
 
 
+@cache
+def _allows_extra(cls: type[BaseModel]) -> bool:
+    return cls.model_config.get("extra") == "allow"
+
+
 def trusted(cls: type[M], fields_set: set[str], values: dict[str, Any]) -> M:
     """``cls.model_construct(fields_set, **values)``, without its per-field lookups when
     ``values`` holds exactly ``cls``'s fields. The values are trusted: nothing is validated."""
@@ -42,6 +47,6 @@ def trusted(cls: type[M], fields_set: set[str], values: dict[str, Any]) -> M:
     obj = cls.__new__(cls)
     _set(obj, "__dict__", values)
     _set(obj, "__pydantic_fields_set__", fields_set)
-    _set(obj, "__pydantic_extra__", {} if cls.model_config.get("extra") == "allow" else None)
+    _set(obj, "__pydantic_extra__", {} if _allows_extra(cls) else None)
     _set(obj, "__pydantic_private__", None)
     return obj
