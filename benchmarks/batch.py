@@ -26,16 +26,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import signal
 import statistics
-import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from e2e import TOOLS, question, running_engine_args
+from e2e import TOOLS, question
+from engine_bench import InProcess, add_engine_arguments, path_list, run_script, running_engine_args
 from streams import conditions, table, write_results
 
 PATHS = ("offline", "batch", "abatch", "llamaindex")
@@ -53,30 +50,11 @@ class Batches:
     """One callable per path: runs the whole batch, returns every answer's usage."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        from langchain_vllm import ChatVLLM
-        from llama_index_vllm import Vllm
-        from vllm_native.chat import ChatClient
-        from vllm_native.engine import VllmEngine
-
-        self.max_tokens: int = args.max_tokens
+        self.in_process = InProcess(args, TOOLS, "batch")
+        self.max_tokens = self.in_process.max_tokens
+        self.chat, self.llama = self.in_process.chat, self.in_process.llama
+        self.engine = self.in_process.engine
         self.prompts: list[Any] = [question(i) for i in range(args.prompts)]
-        common: Any = {
-            "model": args.model,
-            "engine_args": args.engine_args or {},
-            "tool_parser": args.tool_parser,
-            "temperature": 0,
-            "sampling_kwargs": {"ignore_eos": True},
-        }
-        self.chat = ChatVLLM(**common, **{"max_tokens": self.max_tokens}).bind_tools(TOOLS)
-        self.llama = Vllm(max_new_tokens=self.max_tokens, **common)
-        client = ChatClient(args.model, engine_args=args.engine_args, tool_parser=args.tool_parser)
-        engine = client.engine  # the engine both frameworks share
-        if not isinstance(engine, VllmEngine):
-            raise TypeError("the batch benchmark needs a real vLLM engine")
-        self.engine = engine
-        self.started_here = not self.engine.started
-        self.client = client
-        self.engine.start()
         self.offline_llm: Any = None
 
     def start_offline(self) -> None:
@@ -180,8 +158,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         }
     finally:
         batches.close_offline()
-        if batches.started_here:  # an engine that ran before (a test session's) stays up
-            batches.client.close()
+        batches.in_process.close()
     return {"conditions": conditions(), "settings": settings, "runs": runs}
 
 
@@ -207,25 +184,13 @@ def report(results: dict[str, Any]) -> str:
     return f"Batch throughput ({title})\n\n" + table(headers, rows)
 
 
-def _paths(text: str) -> list[str]:
-    names = text.split(",")
-    unknown = set(names) - set(PATHS)
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown paths {sorted(unknown)}; known: {PATHS}")
-    return names
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--model", default=None, help="path or hub id (default: prepared model)")
-    parser.add_argument(
-        "--engine-args", type=json.loads, default=None, help="vLLM engine arguments as JSON"
-    )
-    parser.add_argument("--tool-parser", default=None, help="default: detected from the model")
+    add_engine_arguments(parser)
     parser.add_argument("--prompts", type=int, default=64, help="N, the batch size")
     parser.add_argument("--max-tokens", type=int, default=64, help="tokens per answer")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions (order alternated)")
-    parser.add_argument("--paths", type=_paths, default=list(PATHS), help=",".join(PATHS))
+    parser.add_argument("--paths", type=path_list(PATHS), default=list(PATHS), help=",".join(PATHS))
     parser.add_argument("--no-write", action="store_true", help="do not write the results file")
     return parser.parse_args(argv)
 
@@ -240,7 +205,4 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a timeout still closes the engines
-    main()
+    run_script(main)

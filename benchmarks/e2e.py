@@ -37,9 +37,7 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import statistics
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -49,6 +47,13 @@ from pathlib import Path
 from typing import Any
 
 from cpu_meter import CpuSnapshot, cpu_used
+from engine_bench import (
+    InProcess,
+    add_engine_arguments,
+    path_list,
+    run_script,
+    running_engine_args,
+)
 from frontend import make_tools
 from streams import conditions, table, write_results
 
@@ -100,15 +105,6 @@ def _sample(start: float, first: float | None, prompt: int, completion: int) -> 
     return Sample((first or end) - start, prompt, completion)
 
 
-def running_engine_args(engine: Any) -> dict[str, Any]:
-    """A started ``VllmEngine``'s arguments plus the dtype it really runs (vllm-native picks
-    float32 on CPU when none is given): what another engine needs to run the same."""
-    args = dict(engine.engine_args)
-    model_config = engine._llm.model_config  # the running engine's resolved settings
-    args.setdefault("dtype", str(model_config.dtype).removeprefix("torch."))
-    return args
-
-
 # -- the four paths ------------------------------------------------------------------------------
 
 
@@ -116,35 +112,10 @@ class Paths:
     """The paths' clients on one shared in-process engine (and the server, when started)."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        from langchain_vllm import ChatVLLM
-        from llama_index_vllm import Vllm
-        from vllm_native.chat import ChatClient
-        from vllm_native.engine import VllmEngine
-
-        self.max_tokens: int = args.max_tokens
-        common: Any = {
-            "model": args.model,
-            "engine_args": args.engine_args or {},
-            "tool_parser": args.tool_parser,
-            "reasoning_parser": args.reasoning_parser,
-            "temperature": 0,
-            "sampling_kwargs": {"ignore_eos": True},
-        }
-        self.chat = ChatVLLM(**common, **{"max_tokens": self.max_tokens}).bind_tools(TOOLS)
-        self.llama = Vllm(max_new_tokens=self.max_tokens, **common)
-        # the same engine (shared by configuration): its AsyncLLM, renderer and detection
-        self.client = ChatClient(
-            args.model,
-            engine_args=args.engine_args,
-            tool_parser=args.tool_parser,
-            reasoning_parser=args.reasoning_parser,
-        )
-        engine = self.client.engine
-        if not isinstance(engine, VllmEngine):
-            raise TypeError("the end-to-end benchmark needs a real vLLM engine")
-        self.engine = engine
-        self.started_here = not self.engine.started
-        self.engine.start()
+        self.in_process = InProcess(args, TOOLS, "end-to-end")
+        self.max_tokens = self.in_process.max_tokens
+        self.chat, self.llama = self.in_process.chat, self.in_process.llama
+        self.client, self.engine = self.in_process.client, self.in_process.engine
         self.prompt_ids = [
             self.engine.render([{"role": "user", "content": question(i)}], TOOLS).token_ids
             for i in range(len(CITIES))
@@ -323,8 +294,7 @@ async def benchmark(args: argparse.Namespace, runs: list[dict[str, Any]]) -> dic
     paths_run = [p for p in PATHS if p in args.paths]
     with ExitStack() as stack:
         paths = Paths(args)
-        if paths.started_here:  # an engine that ran before (a test session's) stays up
-            stack.callback(paths.client.close)
+        stack.callback(paths.in_process.close)
         if "server" in paths_run:
             print(f"starting vllm serve (tool parser {paths.tool_parser}) ...", flush=True)
             paths.start_server(stack, args.reasoning_parser)
@@ -503,14 +473,6 @@ def _levels(text: str) -> list[int]:
     return levels
 
 
-def _paths(text: str) -> list[str]:
-    names = text.split(",")
-    unknown = set(names) - set(PATHS)
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown paths {sorted(unknown)}; known: {PATHS}")
-    return names
-
-
 def vars_of(args: argparse.Namespace) -> dict[str, Any]:
     """The command line's settings, as the results file records them."""
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
@@ -520,20 +482,13 @@ def vars_of(args: argparse.Namespace) -> dict[str, Any]:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--model", default=None, help="path or hub id (default: prepared model)")
-    parser.add_argument(
-        "--engine-args", type=json.loads, default=None, help="vLLM engine arguments as JSON"
-    )
-    parser.add_argument("--tool-parser", default=None, help="default: detected from the model")
-    parser.add_argument(
-        "--reasoning-parser", default=None, help="vLLM reasoning parser, both sides"
-    )
+    add_engine_arguments(parser)
     parser.add_argument("--levels", type=_levels, default=[1, 8, 32], help="concurrent streams")
     parser.add_argument("--max-tokens", type=int, default=64, help="tokens per answer")
     parser.add_argument("--requests-per-stream", type=int, default=2)
     parser.add_argument("--min-requests", type=int, default=8, help="requests per level, at least")
     parser.add_argument("--repeat", type=int, default=2, help="repetitions (order alternated)")
-    parser.add_argument("--paths", type=_paths, default=list(PATHS), help=",".join(PATHS))
+    parser.add_argument("--paths", type=path_list(PATHS), default=list(PATHS), help=",".join(PATHS))
     parser.add_argument("--plot", type=Path, default=None, help="write a PNG plot here")
     parser.add_argument(
         "--from-results", type=Path, default=None, help="report (and plot) a saved run, no engine"
@@ -565,7 +520,4 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a timeout still stops the server
-    main()
+    run_script(main)

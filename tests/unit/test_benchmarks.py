@@ -71,7 +71,7 @@ def benchmark_module(monkeypatch):
     return importlib.import_module
 
 
-@pytest.mark.parametrize("name", ["cpu_meter", "vllm_server"])
+@pytest.mark.parametrize("name", ["cpu_meter", "vllm_server", "engine_bench"])
 def test_benchmark_helpers_doctests(benchmark_module, name):
     failed, attempted = doctest.testmod(benchmark_module(name))
     assert attempted > 0 and failed == 0
