@@ -73,6 +73,17 @@ def question(i: int) -> str:
     return f"What is the weather in {CITIES[i % len(CITIES)]}, and what is {12 + i % 7} * 7?"
 
 
+def text_question(i: int) -> str:
+    """The ``i``-th prompt of ``--questions text``: one the model answers in text, with the
+    same tools bound, so every path's first visible output is the answer's first token."""
+    return f"Write a short poem about {CITIES[i % len(CITIES)]} at night."
+
+
+QUESTIONS = {"tools": question, "text": text_question}
+"""``--questions``: ``tools`` answers open with a tool call, whose first chunk waits for the
+call's name (several tokens); ``text`` measures time to first token on every path alike."""
+
+
 @dataclass
 class Sample:
     """One request: seconds to its first visible output, and its usage."""
@@ -116,8 +127,9 @@ class Paths:
         self.max_tokens = self.in_process.max_tokens
         self.chat, self.llama = self.in_process.chat, self.in_process.llama
         self.client, self.engine = self.in_process.client, self.in_process.engine
+        self.ask = QUESTIONS[args.questions]
         self.prompt_ids = [
-            self.engine.render([{"role": "user", "content": question(i)}], TOOLS).token_ids
+            self.engine.render([{"role": "user", "content": self.ask(i)}], TOOLS).token_ids
             for i in range(len(CITIES))
         ]
         self.openai: Any = None
@@ -183,7 +195,7 @@ class Paths:
 
     async def chatvllm(self, i: int) -> Sample:
         start, first, usage = time.perf_counter(), None, None
-        async for chunk in self.chat.astream(question(i)):
+        async for chunk in self.chat.astream(self.ask(i)):
             if first is None and (chunk.content or getattr(chunk, "tool_call_chunks", None)):
                 first = time.perf_counter()
             usage = chunk.usage_metadata or usage
@@ -194,7 +206,7 @@ class Paths:
         from llama_index.core.base.llms.types import ChatMessage, ToolCallBlock
 
         start, first, last = time.perf_counter(), None, None
-        messages = [ChatMessage(role="user", content=question(i))]
+        messages = [ChatMessage(role="user", content=self.ask(i))]
         async for response in await self.llama.astream_chat(messages, tools=TOOLS):
             if first is None and (
                 response.delta or any(isinstance(b, ToolCallBlock) for b in response.message.blocks)
@@ -207,7 +219,7 @@ class Paths:
 
     async def server_path(self, i: int) -> Sample:
         start, first, usage = time.perf_counter(), None, None
-        async for chunk in self.openai.astream(question(i)):
+        async for chunk in self.openai.astream(self.ask(i)):
             if first is None and (chunk.content or getattr(chunk, "tool_call_chunks", None)):
                 first = time.perf_counter()
             usage = chunk.usage_metadata or usage
@@ -321,6 +333,7 @@ async def benchmark(args: argparse.Namespace, runs: list[dict[str, Any]]) -> dic
             "tool_parser": paths.tool_parser,
             "tools": [t["function"]["name"] for t in TOOLS],
             "max_tokens": args.max_tokens,
+            "questions": args.questions,
             "levels": args.levels,
             "repeat": args.repeat,
             "requests_per_stream": args.requests_per_stream,
@@ -485,6 +498,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     add_engine_arguments(parser)
     parser.add_argument("--levels", type=_levels, default=[1, 8, 32], help="concurrent streams")
     parser.add_argument("--max-tokens", type=int, default=64, help="tokens per answer")
+    parser.add_argument(
+        "--questions", choices=sorted(QUESTIONS), default="tools", help="what the prompts ask"
+    )
     parser.add_argument("--requests-per-stream", type=int, default=2)
     parser.add_argument("--min-requests", type=int, default=8, help="requests per level, at least")
     parser.add_argument("--repeat", type=int, default=2, help="repetitions (order alternated)")
@@ -495,6 +511,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-write", action="store_true", help="do not write the results file")
     return parser.parse_args(argv)
+
+
+def results_name(args: argparse.Namespace) -> str:
+    """``e2e`` (``benchmarks/results/e2e.json``), ``e2e-text`` for ``--questions text``."""
+    return "e2e" if args.questions == "tools" else f"e2e-{args.questions}"
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
@@ -508,11 +529,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         except (KeyboardInterrupt, SystemExit):
             if runs and not args.no_write:  # what was measured before the stop is kept
                 partial = {"conditions": conditions(), "settings": vars_of(args), "runs": runs}
-                print(f"\nstopped; finished measurements in {write_results('e2e', partial)}")
+                print(
+                    f"\nstopped; finished measurements in {write_results(results_name(args), partial)}"
+                )
             raise
     print("\n" + report(results))
     if args.from_results is None and not args.no_write:
-        print(f"\nwritten to {write_results('e2e', results)}")
+        print(f"\nwritten to {write_results(results_name(args), results)}")
     if args.plot is not None:
         plot(results, args.plot)
         print(f"plot written to {args.plot}")

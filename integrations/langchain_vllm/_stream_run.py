@@ -37,6 +37,8 @@ from langchain_core.outputs import ChatGeneration, Generation, LLMResult
 from langchain_core.runnables import RunnableConfig, ensure_config
 from langchain_core.utils.utils import LC_ID_PREFIX
 
+from vllm_native.types import ChatRequest
+
 from ._output import ChunkBuilder, generation_chunk
 
 if TYPE_CHECKING:
@@ -125,7 +127,7 @@ class _Run:
     def builder(self, run_id: Any) -> ChunkBuilder:
         return ChunkBuilder(v1=self.model._v1, message_id=f"{LC_ID_PREFIX}-{run_id}")
 
-    def request(self) -> Any:
+    def request(self) -> ChatRequest:
         return self.model._request(_normalize_messages(self.messages), self.stop, self.kwargs)
 
     def shown(self, message: AIMessageChunk) -> AIMessageChunk:

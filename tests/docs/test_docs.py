@@ -83,15 +83,23 @@ def test_python_on_pages_is_included_from_executed_files(page: Path):
             assert (DOCS / "examples" / included).exists() or (ROOT / included).exists(), included
 
 
-def _flags_of(script: Path) -> set[str]:
+def _flags_of(script: Path, seen: frozenset[Path] = frozenset()) -> set[str]:
+    """The ``--options`` a script's source names, with those of the modules next to it that it
+    imports (``benchmarks/engine_bench.py`` adds the engine's options to ``e2e.py``)."""
     tree = ast.parse(script.read_text(encoding="utf-8"))
-    return {
+    flags = {
         node.value
         for node in ast.walk(tree)
         if isinstance(node, ast.Constant)
         and isinstance(node.value, str)
         and node.value.startswith("--")
     }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            sibling = script.with_name(f"{node.module}.py")
+            if sibling.is_file() and sibling not in seen:
+                flags |= _flags_of(sibling, seen | {script})
+    return flags
 
 
 def _distributions() -> dict[str, set[str]]:

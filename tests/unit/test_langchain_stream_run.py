@@ -103,8 +103,15 @@ def _tools() -> list[dict[str, Any]]:
     return [convert_to_openai_tool(get_weather)]
 
 
-def test_the_lean_stream_runs_with_the_installed_langchain_core():
-    assert _stream_run.LEAN_STREAM
+def test_the_lean_stream_runs_with_the_langchain_core_series_it_follows():
+    """On for langchain-core 1.8 (what the suite installs today); a newer series falls back to
+    langchain-core's own ``stream`` until ``_stream_run`` is checked against it."""
+    import langchain_core
+
+    series = ".".join(langchain_core.__version__.split(".")[:2])
+    follows = series in _stream_run.LEAN_STREAM_SERIES
+    assert _stream_run.LEAN_STREAM is follows
+    assert "1.8" in _stream_run.LEAN_STREAM_SERIES
 
 
 @pytest.mark.parametrize("kind", list(ANSWERS))
