@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from format_helpers import WEATHER as WEATHER_TOOL
 from template_corpus import corpus_entries, manifest
 
 from vllm_native.chat import ChatClient
@@ -23,20 +24,7 @@ from vllm_native.formats import detect_family, detect_format, read_model_config
 from vllm_native.testing import ScriptedEngine
 from vllm_native.types import ChatRequest
 
-WEATHER = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "description": "Weather in a city",
-            "parameters": {
-                "type": "object",
-                "properties": {"city": {"type": "string"}},
-                "required": ["city"],
-            },
-        },
-    }
-]
+WEATHER = [WEATHER_TOOL]
 ASK = [{"role": "user", "content": "Weather in Paris?"}]
 
 

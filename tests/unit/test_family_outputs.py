@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from format_helpers import WEATHER as WEATHER_TOOL
 from template_corpus import corpus_entries
 
 from vllm_native.chat import ChatClient
@@ -20,20 +21,7 @@ from vllm_native.models import model_path
 from vllm_native.testing import ScriptedEngine
 from vllm_native.types import ChatRequest, Finish
 
-WEATHER = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "description": "Weather in a city",
-            "parameters": {
-                "type": "object",
-                "properties": {"city": {"type": "string"}},
-                "required": ["city"],
-            },
-        },
-    }
-]
+WEATHER = [WEATHER_TOOL]
 GLM = ["<tool_call>", "</tool_call>", "<arg_key>", "</arg_key>", "<arg_value>", "</arg_value>"]
 DSML = "｜DSML｜"
 
