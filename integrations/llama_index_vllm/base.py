@@ -53,6 +53,7 @@ from vllm_native.types import (
     sampling_fields_model,
 )
 
+from ._stream_events import stream_chat_callback, stream_completion_callback
 from .messages import to_openai_messages, to_openai_tools, tool_selections
 from .responses import ChatStream, CompletionStream, chat_response, completion_response
 
@@ -341,7 +342,7 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
         ``thinking``, ``reasoning_effort``)."""
         return chat_response(self._client.chat(self._request(messages, kwargs)))
 
-    @llm_chat_callback()
+    @stream_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         """Stream one assistant turn; leaving the loop early aborts the request."""
         return _feed_all(self._client.stream(self._request(messages, kwargs)), ChatStream().feed)
@@ -351,7 +352,7 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
         """Async ``chat``."""
         return chat_response(await self._client.achat(self._request(messages, kwargs)))
 
-    @llm_chat_callback()
+    @stream_chat_callback()
     async def astream_chat(
         self, messages: Sequence[ChatMessage], **kwargs: Any
     ) -> ChatResponseAsyncGen:
@@ -367,7 +368,7 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
         prompt, sampling = self._prompt(prompt, formatted), self._sampling(kwargs)
         return completion_response(self._client.complete(prompt, sampling, lora=lora))
 
-    @llm_completion_callback()
+    @stream_completion_callback()
     def stream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseGen:
@@ -387,7 +388,7 @@ class Vllm(FunctionCallingLLM, _SamplingFields):
         prompt, sampling = self._prompt(prompt, formatted), self._sampling(kwargs)
         return completion_response(await self._client.acomplete(prompt, sampling, lora=lora))
 
-    @llm_completion_callback()
+    @stream_completion_callback()
     async def astream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseAsyncGen:
