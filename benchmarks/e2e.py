@@ -40,11 +40,11 @@ import os
 import statistics
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cpu_meter import CpuSnapshot, cpu_used
 from engine_bench import (
@@ -95,6 +95,8 @@ class Sample:
 
 Request = Callable[[int], Awaitable[Sample]]
 """Sends request ``i`` and returns its sample."""
+
+T = TypeVar("T")
 
 
 async def closed_loop(request: Request, streams: int, total: int) -> list[Sample]:
@@ -227,17 +229,29 @@ class Paths:
         return _sample(start, first, usage["input_tokens"], usage["output_tokens"])
 
     async def run(self, path: str, streams: int, total: int) -> list[Sample]:
-        if path == "raw":  # AsyncLLM belongs to the engine's loop: drive it there
-            loop = self.engine._loop
-            assert loop is not None, "the engine is started in __init__"
-            work = asyncio.run_coroutine_threadsafe(closed_loop(self.raw, streams, total), loop)
-            return await asyncio.wrap_future(work)
-        request = {
+        """``total`` requests on ``path`` from ``streams`` concurrent clients."""
+        if path == "raw":
+            return await self._on_engine_loop(closed_loop(self.raw, streams, total))
+        return await closed_loop(self._request(path), streams, total)
+
+    async def once(self, path: str, i: int) -> Sample:
+        """Request ``i`` on ``path``, alone."""
+        if path == "raw":
+            return await self._on_engine_loop(self.raw(i))
+        return await self._request(path)(i)
+
+    def _request(self, path: str) -> Request:
+        return {
             "chatvllm": self.chatvllm,
             "llamaindex": self.llamaindex,
             "server": self.server_path,
         }[path]
-        return await closed_loop(request, streams, total)
+
+    async def _on_engine_loop(self, work: Coroutine[Any, Any, T]) -> T:
+        """AsyncLLM belongs to the engine's loop: raw requests are driven there."""
+        loop = self.engine._loop
+        assert loop is not None, "the engine is started in __init__"
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, loop))
 
     def roles(self) -> dict[str, int]:
         roles = {"client": os.getpid()}

@@ -49,6 +49,23 @@ def test_e2e_runs_the_in_process_paths_on_tiny_sizes(benchmarks, tmp_path, capsy
     assert e2e.report(results) in capsys.readouterr().out
 
 
+def test_ttft_runs_paired_rounds_of_the_in_process_paths(benchmarks, tmp_path, capsys):
+    ttft = benchmarks("ttft")
+    args = ["--rounds", "3", "--max-tokens", "2", "--paths", "raw,chatvllm,llamaindex"]
+    results = ttft.main([*args, "--no-write"])
+
+    rounds = results["rounds"]
+    assert [r["order"][0] for r in rounds] == ["raw", "chatvllm", "llamaindex"]  # rotated
+    assert all(set(r["ttft_ms"]) == {"raw", "chatvllm", "llamaindex"} for r in rounds)
+    assert all(ms > 0 for r in rounds for ms in r["ttft_ms"].values())
+    assert "| Vllm.astream_chat " in capsys.readouterr().out
+
+    saved = tmp_path / "ttft.json"  # a saved run is reported again without an engine
+    saved.write_text(json.dumps(results), encoding="utf-8")
+    ttft.main(["--from-results", str(saved)])
+    assert ttft.report(results) in capsys.readouterr().out
+
+
 def test_batch_runs_every_path_on_tiny_sizes(benchmarks, capsys):
     """Its own small eager engines (the frameworks' and vLLM's offline ``LLM``), both closed."""
     from vllm_native.default_model import resolve_model

@@ -71,7 +71,7 @@ def benchmark_module(monkeypatch):
     return importlib.import_module
 
 
-@pytest.mark.parametrize("name", ["cpu_meter", "vllm_server", "engine_bench"])
+@pytest.mark.parametrize("name", ["cpu_meter", "vllm_server", "engine_bench", "ttft"])
 def test_benchmark_helpers_doctests(benchmark_module, name):
     failed, attempted = doctest.testmod(benchmark_module(name))
     assert attempted > 0 and failed == 0
@@ -105,3 +105,21 @@ def test_e2e_questions_choose_the_prompts_and_the_results_file(benchmark_module)
     assert "poem" in e2e.QUESTIONS[text.questions](0)
     with pytest.raises(SystemExit):
         e2e.parse_args(["--questions", "other"])
+
+
+def test_ttft_reports_each_paths_added_time_against_raw_in_the_same_round(benchmark_module):
+    """Paired rounds: a slow round slows every path alike and leaves the added times alone."""
+    ttft = benchmark_module("ttft")
+    rounds = []
+    for r in range(6):
+        slow = 300 if r == 2 else 0  # one slow moment of the machine
+        rounds.append(
+            {"ttft_ms": {"raw": 500 + slow, "chatvllm": 502 + slow, "server": 520 + slow + r}}
+        )
+    cells = ttft.added_times({"rounds": rounds})
+    assert cells["chatvllm"]["added_p50"] == 2
+    assert cells["server"]["added_p50"] == 22.5
+    out = ttft.report({"rounds": rounds})
+    assert "6 paired rounds" in out and "| ChatVLLM.astream " in out and "0.09x" in out
+    with pytest.raises(SystemExit):
+        ttft.parse_args(["--paths", "chatvllm,server"])
