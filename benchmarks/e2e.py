@@ -314,16 +314,23 @@ async def measure(paths: Paths, path: str, streams: int, total: int) -> dict[str
     }
 
 
+def started_paths(args: argparse.Namespace, paths_run: Sequence[str], stack: ExitStack) -> Paths:
+    """The paths on a started engine, and ``vllm serve`` when ``paths_run`` has the server;
+    ``stack`` stops what was started here."""
+    paths = Paths(args)
+    stack.callback(paths.in_process.close)
+    if "server" in paths_run:
+        print(f"starting vllm serve (tool parser {paths.tool_parser}) ...", flush=True)
+        paths.start_server(stack, args.reasoning_parser)
+    return paths
+
+
 async def benchmark(args: argparse.Namespace, runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Runs every level of every path; each finished measurement is appended to ``runs`` as it
     ends (so a run cut short still has them)."""
     paths_run = [p for p in PATHS if p in args.paths]
     with ExitStack() as stack:
-        paths = Paths(args)
-        stack.callback(paths.in_process.close)
-        if "server" in paths_run:
-            print(f"starting vllm serve (tool parser {paths.tool_parser}) ...", flush=True)
-            paths.start_server(stack, args.reasoning_parser)
+        paths = started_paths(args, paths_run, stack)
         for path in paths_run:  # imports, connections, lazy set-up: not measured
             await paths.run(path, min(4, max(args.levels)), min(4, max(args.levels)))
         for rep in range(args.repeat):

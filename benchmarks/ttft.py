@@ -31,7 +31,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from e2e import LABELS, PATHS, QUESTIONS, Paths, percentile
+from e2e import LABELS, PATHS, QUESTIONS, percentile, started_paths
 from engine_bench import add_engine_arguments, path_list, run_script, running_engine_args
 from streams import conditions, table, write_results
 
@@ -60,11 +60,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     paths_run = [p for p in PATHS if p in args.paths]
     rounds: list[dict[str, Any]] = []
     with ExitStack() as stack:
-        paths = Paths(args)
-        stack.callback(paths.in_process.close)
-        if "server" in paths_run:
-            print(f"starting vllm serve (tool parser {paths.tool_parser}) ...", flush=True)
-            paths.start_server(stack, args.reasoning_parser)
+        paths = started_paths(args, paths_run, stack)
         for path in paths_run:  # imports, connections, lazy set-up: not measured
             await paths.once(path, 0)
         for number in range(args.rounds):
