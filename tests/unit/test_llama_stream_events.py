@@ -250,6 +250,9 @@ def test_vllm_streams_report_every_response_to_a_handler(recorder):
     ends = [e.response for e in recorder.events if type(e).__name__.endswith("EndEvent")]
     assert progress == [r for stream in streams for r in stream]
     assert ends == [stream[-1] for stream in streams]
+    # each call's events belong to the span llama-index-core opens around the method
+    spans = [e.span_id for e in recorder.events]
+    assert None not in spans and len(set(spans)) == len(streams)
 
 
 def test_the_lean_events_run_with_the_llama_index_core_series_they_follow():
